@@ -1,0 +1,1 @@
+"""The composition root: app factory, settings, CLI, dependencies, routes and errors."""

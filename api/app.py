@@ -1,0 +1,71 @@
+"""The app factory: wires settings, database, security and routes into one FastAPI app."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from asgi_correlation_id import CorrelationIdMiddleware
+from fastapi import APIRouter, FastAPI
+
+from api import openapi
+from api.db import Database
+from api.errors import install_error_handlers
+from api.middleware import AccessLog, BodySizeLimit, Metrics
+from api.ratelimit import RateLimiter
+from api.routes import auth, me, neighbourhoods, ops
+from api.settings import Settings, get_settings
+from services.passwords import PasswordHasher
+
+DESCRIPTION = """\
+Kith is the backend of a neighbourhood mutual-aid service: residents post offers and requests
+for help, and Kith matches them by proximity and by the trust ties people already have.
+
+Errors are `application/problem+json` (RFC 9457). Locations are kept as H3 cells only.
+"""
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    """Build the app. `database` lets tests bind it to a connection they roll back."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = database is None
+        app.state.db = database or Database.connect(settings.database_url)
+        try:
+            yield
+        finally:
+            if owned:
+                await app.state.db.engine.dispose()
+
+    app = FastAPI(
+        title="Kith",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        generate_unique_id_function=openapi.operation_id,
+    )
+    app.state.settings = settings
+    app.state.tokens = settings.auth.tokens()
+    app.state.hasher = PasswordHasher(
+        time_cost=settings.auth.argon2_time_cost,
+        memory_cost_kib=settings.auth.argon2_memory_kib,
+        max_concurrent=settings.auth.max_concurrent_hashes,
+    )
+    app.state.limiter = RateLimiter(settings.redis_url)
+    app.state.metrics = Metrics()
+    if database is not None:
+        app.state.db = database
+
+    install_error_handlers(app)
+    v1 = APIRouter(prefix="/v1")
+    for module in (auth, me, neighbourhoods):
+        v1.include_router(module.router)
+    app.include_router(v1)
+    app.include_router(ops.router)
+    openapi.install(app)
+
+    # Outermost last: the request id wraps everything, so even a 413 is logged with one.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.http.max_body_bytes)
+    app.add_middleware(AccessLog, metrics=app.state.metrics)
+    app.add_middleware(CorrelationIdMiddleware)
+    return app

@@ -1,0 +1,152 @@
+"""The `kith` command: serve, migrate, create-admin, openapi."""
+
+import argparse
+import asyncio
+import getpass
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from api.logging import configure_logging
+from api.settings import get_settings
+
+
+def _migrate() -> None:
+    from api.migrate import upgrade
+
+    asyncio.run(upgrade(get_settings().database_url))
+
+
+def _seed_demo() -> None:
+    from api.db import Database
+    from services import demo
+    from services.passwords import PasswordHasher
+
+    async def run() -> demo.DemoSummary:
+        settings = get_settings()
+        database = Database.connect(settings.database_url)
+        hasher = PasswordHasher(settings.auth.argon2_time_cost, settings.auth.argon2_memory_kib)
+        try:
+            async with database.transaction() as session:
+                return await demo.seed(session, hasher)
+        finally:
+            await database.engine.dispose()
+
+    summary = asyncio.run(run())
+    print(
+        f"Demo data {'created' if summary.created else 'already present'}: "
+        f"{summary.resident_count} residents in 'Totnes town centre (demo)'.\n"
+        f"Sign in as {summary.sample_email} (or the admin, {summary.admin_email}) "
+        f"with the password '{demo.DEMO_PASSWORD}'.",
+        flush=True,
+    )
+
+
+def serve(args: argparse.Namespace) -> None:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    _migrate()
+    if args.demo:
+        _seed_demo()
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        access_log=False,  # kith.access logs each request without its query string
+        proxy_headers=True,
+    )
+
+
+def migrate(_args: argparse.Namespace) -> None:
+    configure_logging(get_settings().log_level)
+    _migrate()
+    print("Database is at the newest schema.")
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password for the new admin: ")
+    if first != getpass.getpass("Same password again: "):
+        raise SystemExit("The two passwords differ; nothing was changed.")
+    return first
+
+
+def create_admin(args: argparse.Namespace) -> None:
+    from api.db import Database
+    from services import residents
+    from services.errors import DomainError
+    from services.passwords import PasswordHasher
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    password = _read_password(args.password_stdin)
+    _migrate()
+
+    async def run() -> tuple[str, bool]:
+        database = Database.connect(settings.database_url)
+        hasher = PasswordHasher(settings.auth.argon2_time_cost, settings.auth.argon2_memory_kib)
+        try:
+            async with database.transaction() as session:
+                resident, created = await residents.create_admin(
+                    session, hasher, args.email, password, args.display_name
+                )
+                return resident.email, created
+        finally:
+            await database.engine.dispose()
+
+    try:
+        email, created = asyncio.run(run())
+    except DomainError as exc:
+        raise SystemExit(f"Not done: {exc.detail}") from exc
+    if created:
+        print(f"Created admin {email}.")
+    else:
+        print(f"{email} already had an account; it is now an admin (password unchanged).")
+
+
+def openapi(args: argparse.Namespace) -> None:
+    from api import openapi as spec
+    from api.app import create_app
+
+    path = (
+        spec.export(create_app(), Path(args.output)) if args.output else spec.export(create_app())
+    )
+    print(f"Wrote {path}")
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="kith", description="Kith, the neighbourhood mutual-aid backend."
+    )
+    commands = root.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("serve", help="migrate the database, then serve the API")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--demo", action="store_true", help="add a synthetic neighbourhood to try")
+    p.set_defaults(run=serve)
+
+    p = commands.add_parser("migrate", help="bring the database to the newest schema")
+    p.set_defaults(run=migrate)
+
+    p = commands.add_parser("create-admin", help="make an admin account (or promote one)")
+    p.add_argument("--email", required=True)
+    p.add_argument("--display-name", default="Admin")
+    p.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    p.set_defaults(run=create_admin)
+
+    p = commands.add_parser("openapi", help="write openapi/openapi.json")
+    p.add_argument("--output", type=str, default=None)
+    p.set_defaults(run=openapi)
+    return root
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    args.run(args)

@@ -1,0 +1,83 @@
+"""The only way routes reach infrastructure: `Annotated` dependency aliases."""
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.db import Database
+from api.ratelimit import RateLimiter
+from api.settings import Settings
+from models.residents import Resident, ResidentStatus
+from services.auth import TokenSettings, resident_id_from_access_token
+from services.errors import NotFound, Unauthenticated
+from services.passwords import PasswordHasher
+
+_bearer = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _tokens(request: Request) -> TokenSettings:
+    tokens: TokenSettings = request.app.state.tokens
+    return tokens
+
+
+def _hasher(request: Request) -> PasswordHasher:
+    hasher: PasswordHasher = request.app.state.hasher
+    return hasher
+
+
+def _limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.limiter
+    return limiter
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    database: Database = request.app.state.db
+    async with database.transaction() as session:
+        yield session
+
+
+def client_address(request: Request) -> str:
+    # Behind a proxy, uvicorn's --forwarded-allow-ips makes this the real client's address.
+    return request.client.host if request.client else "unknown"
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+TokensDep = Annotated[TokenSettings, Depends(_tokens)]
+HasherDep = Annotated[PasswordHasher, Depends(_hasher)]
+LimiterDep = Annotated[RateLimiter, Depends(_limiter)]
+ClientAddress = Annotated[str, Depends(client_address)]
+# scope="function": the commit happens before the response is sent, so a client never sees
+# success for a write that then fails to commit.
+SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
+
+
+async def _current_resident(
+    session: SessionDep, tokens: TokensDep, token: Annotated[str | None, Depends(_bearer)]
+) -> Resident:
+    if token is None:
+        raise Unauthenticated("Sign in first: send `Authorization: Bearer <access token>`.")
+    resident = await session.get(Resident, resident_id_from_access_token(tokens, token))
+    if resident is None or resident.status != ResidentStatus.active:
+        raise Unauthenticated("This account cannot use Kith right now.")
+    return resident
+
+
+CurrentResident = Annotated[Resident, Depends(_current_resident)]
+
+
+async def _admin(resident: CurrentResident) -> Resident:
+    # Admin-only operations are invisible to everyone else: 404, not 403.
+    if not resident.is_admin:
+        raise NotFound("Not found.")
+    return resident
+
+
+CurrentAdmin = Annotated[Resident, Depends(_admin)]

@@ -1,0 +1,1 @@
+"""One router per domain; `api/app.py` mounts them under /v1."""

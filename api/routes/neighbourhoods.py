@@ -1,0 +1,54 @@
+"""Neighbourhoods and their community connectors."""
+
+import uuid
+
+from fastapi import APIRouter, status
+
+from api.deps import CurrentAdmin, CurrentResident, SessionDep
+from api.errors import problems
+from models.neighbourhoods import NeighbourhoodCreate, NeighbourhoodPublic
+from services import neighbourhoods
+
+router = APIRouter(prefix="/neighbourhoods", tags=["neighbourhoods"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problems(401, 404, 422))
+async def create(
+    data: NeighbourhoodCreate, admin: CurrentAdmin, session: SessionDep
+) -> NeighbourhoodPublic:
+    """Admins only: draw a neighbourhood as every H3 cell within `radius_m` of a centre."""
+    neighbourhood = await neighbourhoods.create(session, data, created_by=admin.id)
+    return await neighbourhoods.public_view(session, neighbourhood)
+
+
+@router.get("/{neighbourhood_id}", responses=problems(401, 404))
+async def read(
+    neighbourhood_id: uuid.UUID, _resident: CurrentResident, session: SessionDep
+) -> NeighbourhoodPublic:
+    """A neighbourhood's name, size and connectors."""
+    neighbourhood = await neighbourhoods.get(session, neighbourhood_id)
+    return await neighbourhoods.public_view(session, neighbourhood)
+
+
+@router.put(
+    "/{neighbourhood_id}/connectors/{resident_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problems(401, 404, 422),
+)
+async def appoint_connector(
+    neighbourhood_id: uuid.UUID, resident_id: uuid.UUID, admin: CurrentAdmin, session: SessionDep
+) -> None:
+    """Admins only: make a resident a connector of this neighbourhood. Safe to repeat."""
+    await neighbourhoods.appoint_connector(session, neighbourhood_id, resident_id, admin.id)
+
+
+@router.delete(
+    "/{neighbourhood_id}/connectors/{resident_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problems(401, 404, 422),
+)
+async def remove_connector(
+    neighbourhood_id: uuid.UUID, resident_id: uuid.UUID, _admin: CurrentAdmin, session: SessionDep
+) -> None:
+    """Admins only: stand a connector down."""
+    await neighbourhoods.remove_connector(session, neighbourhood_id, resident_id)

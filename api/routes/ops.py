@@ -1,0 +1,51 @@
+"""Liveness, readiness and metrics, for orchestrators and scrapers (outside /v1)."""
+
+import logging
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from api.db import Database
+from api.middleware import Metrics
+
+router = APIRouter(tags=["ops"])
+logger = logging.getLogger("kith.ops")
+
+
+class Health(BaseModel):
+    status: str
+
+
+@router.get("/healthz")
+async def healthz() -> Health:
+    """The process is up. Checks nothing else, so a slow database never restarts it."""
+    return Health(status="ok")
+
+
+@router.get(
+    "/readyz", responses={503: {"model": Health, "description": "The database does not answer."}}
+)
+async def readyz(request: Request, response: Response) -> Health:
+    """Ready for traffic: the database answers."""
+    database: Database = request.app.state.db
+    try:
+        async with database.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception:  # any failure means "not ready"; the reason goes to the log, not the probe
+        logger.exception("readiness check failed")
+        response.status_code = 503
+        return Health(status="database unavailable")
+    return Health(status="ok")
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
+)
+async def metrics(request: Request) -> Response:
+    """Prometheus metrics for this process."""
+    registry: Metrics = request.app.state.metrics
+    return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)

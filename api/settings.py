@@ -1,0 +1,77 @@
+"""Configuration from the environment (pydantic-settings), built on first use, never at import."""
+
+from datetime import timedelta
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.auth import TokenSettings
+
+# Only good for a laptop: production refuses to start with it.
+DEV_JWT_SECRET = "kith-development-only-secret-do-not-deploy-0000"
+
+
+class AuthSettings(BaseModel):
+    jwt_secret: SecretStr = Field(default=SecretStr(DEV_JWT_SECRET))
+    access_ttl_s: int = Field(default=900, ge=60, le=86_400)
+    refresh_ttl_days: int = Field(default=30, ge=1, le=365)
+    # argon2id cost; the defaults are pwdlib's recommendation. Tests lower them for speed.
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65_536, ge=1024)
+    # How many password hashes may run at once per process: each is ~0.1 s of one core.
+    max_concurrent_hashes: int = Field(default=4, ge=1)
+
+    def tokens(self) -> TokenSettings:
+        return TokenSettings(
+            secret=self.jwt_secret.get_secret_value(),
+            access_ttl=timedelta(seconds=self.access_ttl_s),
+            refresh_ttl=timedelta(days=self.refresh_ttl_days),
+        )
+
+
+class RateLimitSettings(BaseModel):
+    """`limits` notation, e.g. '5/minute'. Shared between replicas when REDIS_URL is set."""
+
+    login_per_account: str = "5/minute;20/hour"
+    login_per_client: str = "20/minute;200/hour"
+    register_per_client: str = "10/hour"
+    refresh_per_client: str = "60/minute"
+
+
+class HttpSettings(BaseModel):
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KITH_", env_nested_delimiter="__", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./kith.db",
+        validation_alias=AliasChoices("DATABASE_URL", "KITH_DATABASE_URL"),
+    )
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("REDIS_URL", "KITH_REDIS_URL")
+    )
+    log_level: str = "INFO"
+    auth: AuthSettings = AuthSettings()
+    rate_limits: RateLimitSettings = RateLimitSettings()
+    http: HttpSettings = HttpSettings()
+
+    @model_validator(mode="after")
+    def _no_default_secrets_in_production(self) -> "Settings":
+        if self.environment == "production":
+            secret = self.auth.jwt_secret.get_secret_value()
+            if secret == DEV_JWT_SECRET or len(secret) < 32:
+                raise ValueError(
+                    "KITH_AUTH__JWT_SECRET must be set to a random value of at least 32 "
+                    "characters in production"
+                )
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

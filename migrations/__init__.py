@@ -1,0 +1,1 @@
+"""Alembic environment and versions; `api/migrate.py` runs them under a lock."""

@@ -1,0 +1,1 @@
+"""SQLModel tables and the pydantic schemas of each domain; nothing else."""

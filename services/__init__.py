@@ -1,0 +1,1 @@
+"""Domain logic: plain async functions. Never imports fastapi, starlette or api."""

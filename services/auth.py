@@ -1,0 +1,164 @@
+"""Signing in: credentials, short-lived access tokens and rotating refresh tokens."""
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+import jwt
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.auth import RefreshToken, TokenPair
+from models.base import utcnow
+from models.residents import Resident, ResidentStatus
+from services.errors import Unauthenticated
+from services.passwords import PasswordHasher
+
+_ALGORITHM = "HS256"
+_ISSUER = "kith"
+
+
+@dataclass(frozen=True)
+class TokenSettings:
+    secret: str
+    access_ttl: timedelta
+    refresh_ttl: timedelta
+
+
+class RefreshTokenReused(Unauthenticated):
+    """A spent refresh token came back: its family is revoked, and that must be kept."""
+
+    keeps_changes = True
+
+
+def _digest(raw_token: str) -> str:
+    # Refresh tokens carry 256 random bits, so a plain hash is enough to make a stolen
+    # table useless; a slow hash would only slow every refresh.
+    return hashlib.sha256(raw_token.encode()).hexdigest()
+
+
+async def authenticate(
+    session: AsyncSession, hasher: PasswordHasher, email: str, password: str
+) -> Resident:
+    """The resident these credentials belong to; unknown email and wrong password look alike."""
+    resident = (
+        await session.exec(select(Resident).where(Resident.email == email.strip().lower()))
+    ).first()
+    if resident is not None and resident.status == ResidentStatus.erased:
+        resident = None
+    matched = await hasher.verify(password, resident.password_hash if resident else None)
+    if resident is None or not matched:
+        raise Unauthenticated("The email or password is not right.")
+    if resident.status != ResidentStatus.active:
+        raise Unauthenticated("This account is suspended. A community connector can help.")
+    return resident
+
+
+def _access_token(settings: TokenSettings, resident_id: uuid.UUID, family_id: uuid.UUID) -> str:
+    now = utcnow()
+    claims = {
+        "sub": str(resident_id),
+        "fam": str(family_id),
+        "iss": _ISSUER,
+        "iat": now,
+        "exp": now + settings.access_ttl,
+    }
+    return jwt.encode(claims, settings.secret, algorithm=_ALGORITHM)
+
+
+async def issue_tokens(
+    session: AsyncSession,
+    settings: TokenSettings,
+    resident_id: uuid.UUID,
+    family_id: uuid.UUID | None = None,
+) -> TokenPair:
+    """A new access token and the next refresh token of `family_id` (a new family if None)."""
+    family_id = family_id or uuid.uuid4()
+    raw = secrets.token_urlsafe(32)
+    session.add(
+        RefreshToken(
+            family_id=family_id,
+            resident_id=resident_id,
+            token_hash=_digest(raw),
+            expires_at=utcnow() + settings.refresh_ttl,
+        )
+    )
+    await session.flush()
+    return TokenPair(
+        access_token=_access_token(settings, resident_id, family_id),
+        expires_in=int(settings.access_ttl.total_seconds()),
+        refresh_token=raw,
+    )
+
+
+async def _find(session: AsyncSession, raw_token: str) -> RefreshToken | None:
+    found = await session.exec(
+        select(RefreshToken).where(RefreshToken.token_hash == _digest(raw_token))
+    )
+    return found.first()
+
+
+async def _revoke_family(session: AsyncSession, family_id: uuid.UUID) -> None:
+    await session.exec(
+        update(RefreshToken)
+        .where(col(RefreshToken.family_id) == family_id)
+        .where(col(RefreshToken.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+async def refresh(session: AsyncSession, settings: TokenSettings, raw_token: str) -> TokenPair:
+    """Spend a refresh token for a new pair. A second spend revokes the whole family."""
+    token = (
+        await session.exec(
+            select(RefreshToken).where(RefreshToken.token_hash == _digest(raw_token))
+        )
+    ).first()
+    now = utcnow()
+    if token is None or token.revoked_at is not None or token.expires_at <= now:
+        raise Unauthenticated("This refresh token is not valid. Sign in again.")
+    # Claimed with a conditional update, so two concurrent refreshes cannot both win.
+    claimed = await session.exec(
+        update(RefreshToken)
+        .where(col(RefreshToken.id) == token.id)
+        .where(col(RefreshToken.used_at).is_(None))
+        .values(used_at=now)
+    )
+    if claimed.rowcount != 1:
+        await _revoke_family(session, token.family_id)
+        raise RefreshTokenReused(
+            "This refresh token was already used, so this sign-in has been ended on every "
+            "device. Sign in again."
+        )
+    resident = await session.get(Resident, token.resident_id)
+    if resident is None or resident.status != ResidentStatus.active:
+        raise Unauthenticated("This account cannot sign in.")
+    return await issue_tokens(session, settings, resident.id, token.family_id)
+
+
+async def logout(session: AsyncSession, raw_token: str) -> None:
+    """End the sign-in that this refresh token belongs to. Unknown tokens are ignored."""
+    token = (
+        await session.exec(
+            select(RefreshToken).where(RefreshToken.token_hash == _digest(raw_token))
+        )
+    ).first()
+    if token is not None:
+        await _revoke_family(session, token.family_id)
+
+
+def resident_id_from_access_token(settings: TokenSettings, token: str) -> uuid.UUID:
+    try:
+        claims = jwt.decode(
+            token,
+            settings.secret,
+            algorithms=[_ALGORITHM],
+            issuer=_ISSUER,
+            options={"require": ["exp", "iat", "sub", "iss"]},
+        )
+        return uuid.UUID(claims["sub"])
+    except (jwt.InvalidTokenError, ValueError) as exc:
+        raise Unauthenticated("The access token is missing, expired or not valid.") from exc

@@ -1,0 +1,112 @@
+"""Neighbourhoods: their areas as H3 cells, and the connectors appointed to them."""
+
+import uuid
+
+from sqlalchemy import func, insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.neighbourhoods import (
+    ConnectorPublic,
+    Neighbourhood,
+    NeighbourhoodCell,
+    NeighbourhoodConnector,
+    NeighbourhoodCreate,
+    NeighbourhoodPublic,
+)
+from models.residents import Resident, ResidentStatus
+from services import geo
+from services.errors import NotFound
+
+# Areas are drawn at the fine resolution so that membership has one cell to look up.
+AREA_RESOLUTION = 8
+
+
+async def create(
+    session: AsyncSession, data: NeighbourhoodCreate, created_by: uuid.UUID
+) -> Neighbourhood:
+    cells = geo.cells_within(data.lat, data.lon, data.radius_m, AREA_RESOLUTION)
+    neighbourhood = Neighbourhood(
+        name=data.name,
+        description=data.description,
+        centre_cell=geo.cell_of(data.lat, data.lon, AREA_RESOLUTION),
+        radius_m=data.radius_m,
+        cell_resolution=AREA_RESOLUTION,
+        created_by=created_by,
+    )
+    session.add(neighbourhood)
+    await session.flush()
+    # Up to a few thousand rows: one executemany, not one ORM object each.
+    await session.exec(
+        insert(NeighbourhoodCell),
+        params=[{"neighbourhood_id": neighbourhood.id, "cell": c} for c in sorted(cells)],
+    )
+    return neighbourhood
+
+
+async def get(session: AsyncSession, neighbourhood_id: uuid.UUID) -> Neighbourhood:
+    neighbourhood = await session.get(Neighbourhood, neighbourhood_id)
+    if neighbourhood is None:
+        raise NotFound("No such neighbourhood.")
+    return neighbourhood
+
+
+async def public_view(session: AsyncSession, neighbourhood: Neighbourhood) -> NeighbourhoodPublic:
+    cell_count = await session.exec(
+        select(func.count())
+        .select_from(NeighbourhoodCell)
+        .where(NeighbourhoodCell.neighbourhood_id == neighbourhood.id)
+    )
+    connectors = await session.exec(
+        select(Resident.id, Resident.display_name, NeighbourhoodConnector.appointed_at)
+        .join(NeighbourhoodConnector, col(NeighbourhoodConnector.resident_id) == Resident.id)
+        .where(NeighbourhoodConnector.neighbourhood_id == neighbourhood.id)
+        .where(Resident.status == ResidentStatus.active)
+        .order_by(col(NeighbourhoodConnector.appointed_at), col(Resident.id))
+    )
+    return NeighbourhoodPublic(
+        id=neighbourhood.id,
+        name=neighbourhood.name,
+        description=neighbourhood.description,
+        radius_m=neighbourhood.radius_m,
+        cell_count=cell_count.one(),
+        connectors=[
+            ConnectorPublic(id=rid, display_name=name, appointed_at=at)
+            for rid, name, at in connectors.all()
+        ],
+        created_at=neighbourhood.created_at,
+    )
+
+
+async def appoint_connector(
+    session: AsyncSession,
+    neighbourhood_id: uuid.UUID,
+    resident_id: uuid.UUID,
+    appointed_by: uuid.UUID,
+) -> None:
+    """Idempotent: appointing someone who already is a connector changes nothing."""
+    await get(session, neighbourhood_id)
+    resident = await session.get(Resident, resident_id)
+    if resident is None or resident.status != ResidentStatus.active:
+        raise NotFound("No such resident.")
+    existing = await session.get(NeighbourhoodConnector, (neighbourhood_id, resident_id))
+    if existing is None:
+        session.add(
+            NeighbourhoodConnector(
+                neighbourhood_id=neighbourhood_id,
+                resident_id=resident_id,
+                appointed_by=appointed_by,
+            )
+        )
+        await session.flush()
+
+
+async def remove_connector(
+    session: AsyncSession, neighbourhood_id: uuid.UUID, resident_id: uuid.UUID
+) -> None:
+    await get(session, neighbourhood_id)
+    existing = await session.get(NeighbourhoodConnector, (neighbourhood_id, resident_id))
+    if existing is None:
+        raise NotFound("That resident is not a connector here.")
+    await session.delete(existing)
+    await session.flush()
