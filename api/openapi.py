@@ -43,12 +43,15 @@ def _add_problem_schemas(schema: dict[str, Any]) -> None:
 
 
 def _declare_common_errors(schema: dict[str, Any]) -> None:
-    """Errors any operation can meet: 500 everywhere, 413 wherever a body is accepted."""
+    """Errors any operation can meet: 500 everywhere, 413 wherever a body is accepted, and
+    422 (as a problem, replacing FastAPI's own shape) wherever there is input to validate."""
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
             responses = operation.setdefault("responses", {})
             if "requestBody" in operation:
                 responses.setdefault("413", _problem(413))
+            if "requestBody" in operation or operation.get("parameters"):
+                responses["422"] = _problem(422)
             responses.setdefault("500", _problem(500))
 
 

@@ -17,7 +17,7 @@ from models.auth import PasswordForm, RefreshRequest, TokenPair
 from models.residents import MePublic, ResidentCreate
 from services import auth, residents
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/v1/auth", tags=["auth"])
 
 
 @router.post(

@@ -7,7 +7,7 @@ from api.errors import problems
 from models.residents import MePublic, ResidentUpdate
 from services import residents
 
-router = APIRouter(prefix="/me", tags=["me"])
+router = APIRouter(prefix="/v1/me", tags=["me"])
 
 
 @router.get("", responses=problems(401))

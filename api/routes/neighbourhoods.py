@@ -9,7 +9,7 @@ from api.errors import problems
 from models.neighbourhoods import NeighbourhoodCreate, NeighbourhoodPublic
 from services import neighbourhoods
 
-router = APIRouter(prefix="/neighbourhoods", tags=["neighbourhoods"])
+router = APIRouter(prefix="/v1/neighbourhoods", tags=["neighbourhoods"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=problems(401, 404, 422))

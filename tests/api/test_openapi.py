@@ -1,0 +1,91 @@
+"""The committed OpenAPI file is the contract integrators build on; it must not drift."""
+
+import re
+from typing import Any
+
+from fastapi import FastAPI
+
+from api import openapi
+
+# Ids already published: client generators name methods after them, so they never change.
+PUBLISHED_OPERATION_IDS = {
+    "auth-register",
+    "auth-token",
+    "auth-refresh",
+    "auth-logout",
+    "me-read",
+    "me-update",
+    "neighbourhoods-create",
+    "neighbourhoods-read",
+    "neighbourhoods-appoint-connector",
+    "neighbourhoods-remove-connector",
+    "ops-healthz",
+    "ops-readyz",
+    "ops-metrics",
+}
+
+
+def _operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method, path, operation)
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+    ]
+
+
+async def test_committed_file_matches_the_app(app: FastAPI) -> None:
+    committed = openapi.OPENAPI_PATH.read_text(encoding="utf-8")
+    assert committed == openapi.render(app), "run `kith openapi` and commit the result"
+
+
+async def test_operation_ids_are_readable_unique_and_stable(app: FastAPI) -> None:
+    ids = [operation["operationId"] for _, _, operation in _operations(app.openapi())]
+
+    assert len(ids) == len(set(ids))
+    assert all(re.fullmatch(r"[a-z]+(-[a-z]+)+", op_id) for op_id in ids), ids
+    assert PUBLISHED_OPERATION_IDS <= set(ids)
+
+
+async def test_every_error_is_documented_as_a_problem(app: FastAPI) -> None:
+    for method, path, operation in _operations(app.openapi()):
+        assert operation.get("tags"), (method, path)
+        assert operation.get("description"), (method, path)
+        responses = operation["responses"]
+        assert "500" in responses, (method, path)
+        if "requestBody" in operation:
+            assert "413" in responses, (method, path)
+            assert "422" in responses, (method, path)
+        for status, response in responses.items():
+            if int(status) >= 400 and path not in ("/readyz",):
+                assert list(response["content"]) == ["application/problem+json"], (path, status)
+
+
+def _unbounded(schema: dict[str, Any], components: dict[str, Any], where: str) -> list[str]:
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        return _unbounded(components[name], components, f"{where}->{name}")
+    found: list[str] = []
+    for key in ("anyOf", "oneOf", "allOf"):
+        for index, option in enumerate(schema.get(key, [])):
+            found += _unbounded(option, components, f"{where}[{index}]")
+    kind = schema.get("type")
+    if kind == "string" and not ({"maxLength", "enum", "const", "format"} & schema.keys()):
+        found.append(where)
+    if kind == "array":
+        if "maxItems" not in schema:
+            found.append(where)
+        found += _unbounded(schema.get("items", {}), components, f"{where}[]")
+    for name, prop in schema.get("properties", {}).items():
+        found += _unbounded(prop, components, f"{where}.{name}")
+    return found
+
+
+async def test_every_input_string_and_list_is_bounded(app: FastAPI) -> None:
+    schema = app.openapi()
+    components = schema["components"]["schemas"]
+    unbounded = []
+    for method, path, operation in _operations(schema):
+        body = operation.get("requestBody", {}).get("content", {})
+        for media in body.values():
+            unbounded += _unbounded(media["schema"], components, f"{method} {path}")
+    assert unbounded == []
