@@ -1,3 +1,5 @@
+import math
+
 import h3
 from geopy.distance import great_circle
 from hypothesis import given, settings
@@ -12,7 +14,9 @@ FIXTURE_POINTS = [(51.4545, -2.5879), (0.0, 0.0), (64.1466, -21.9426), (-36.8485
 
 def _brute_force(lat: float, lon: float, radius_m: float, resolution: int) -> set[str]:
     origin = geo.cell_of(lat, lon, resolution)
-    candidates = h3.grid_disk(origin, 60 if resolution == 8 else 25)
+    # Neighbouring centres are >600 m apart at resolution 8 and >1.6 km at 7: a generous disk.
+    k = math.ceil(radius_m / (200 if resolution == 8 else 500)) + 2
+    candidates = h3.grid_disk(origin, k)
     found = {
         c for c in candidates if great_circle((lat, lon), geo.cell_centre(c)).meters <= radius_m
     }

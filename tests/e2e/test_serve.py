@@ -1,0 +1,175 @@
+"""`kith serve` as a real process on a real port, driven over HTTP like a phone would."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from services.demo import DEMO_PASSWORD
+from tests.databases import fresh_database
+
+KITH = str(Path(sys.executable).parent / "kith")
+PASSWORD = "heron-quarry-violet-73"
+ADMIN_PASSWORD = "kestrel-meadow-copper-19"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Server:
+    def __init__(self, url: str, env: dict[str, str], log: Path) -> None:
+        self.url = url
+        self.env = env
+        self.log = log
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> AsyncIterator[str]:
+    async with fresh_database(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def server(database: str, tmp_path: Path) -> Iterator[Server]:
+    port = _free_port()
+    log = tmp_path / "server.log"
+    env = os.environ | {"DATABASE_URL": database, "KITH_ENVIRONMENT": "development"}
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [KITH, "serve", "--port", str(port), "--demo"],
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            cwd=tmp_path,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                assert process.poll() is None, log.read_text()
+                try:
+                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+            yield Server(url, env, log)
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+def _json_lines(log: Path) -> list[dict[str, object]]:
+    lines = []
+    for raw in log.read_text().splitlines():
+        if raw.startswith("{"):
+            lines.append(json.loads(raw))
+    return lines
+
+
+def test_register_token_refresh_reuse_and_me_over_http(server: Server) -> None:
+    email = "e2e-walker@example.org"
+    with httpx.Client(base_url=server.url, timeout=10) as http:
+        registered = http.post(
+            "/v1/auth/register",
+            json={
+                "email": email,
+                "password": PASSWORD,
+                "display_name": "Walker",
+                "home": {"lat": 50.4316, "lon": -3.6851},
+            },
+        )
+        assert registered.status_code == 201, registered.text
+
+        token = http.post("/v1/auth/token", data={"username": email, "password": PASSWORD})
+        assert token.status_code == 200
+        first = token.json()
+
+        refreshed = http.post("/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+        assert refreshed.status_code == 200
+        second = refreshed.json()
+
+        replayed = http.post("/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+        assert replayed.status_code == 401
+        assert replayed.headers["content-type"] == "application/problem+json"
+        after_replay = http.post(
+            "/v1/auth/refresh", json={"refresh_token": second["refresh_token"]}
+        )
+        assert after_replay.status_code == 401  # the whole family went with the replay
+
+        me = http.get("/v1/me", headers={"Authorization": f"Bearer {second['access_token']}"})
+        assert me.status_code == 200
+        assert me.json()["email"] == email
+        # The demo neighbourhood covers the town centre, so this newcomer belongs to it.
+        assert [n["name"] for n in me.json()["neighbourhoods"]] == ["Totnes town centre (demo)"]
+
+    log_text = server.log.read_text()
+    for secret in (PASSWORD, email, first["refresh_token"], second["access_token"]):
+        assert secret not in log_text
+    requests = [line for line in _json_lines(server.log) if line.get("message") == "request"]
+    assert len(requests) >= 6
+    assert all(len(str(line["request_id"])) == 32 for line in requests)
+    assert {"route": "/v1/auth/refresh", "status": 401} in [
+        {"route": line["route"], "status": line["status"]} for line in requests
+    ]
+
+
+def test_demo_residents_can_sign_in(server: Server) -> None:
+    printed = server.log.read_text()
+    assert "Sign in as resident001@demo.kith.example.org" in printed
+    with httpx.Client(base_url=server.url, timeout=10) as http:
+        token = http.post(
+            "/v1/auth/token",
+            data={"username": "resident001@demo.kith.example.org", "password": DEMO_PASSWORD},
+        )
+        assert token.status_code == 200
+
+
+def test_create_admin_from_the_command_line(server: Server) -> None:
+    email = "first-admin@example.org"
+    made = subprocess.run(
+        [KITH, "create-admin", "--email", email, "--password-stdin"],
+        input=ADMIN_PASSWORD + "\n",
+        env=server.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    assert ADMIN_PASSWORD not in made.stdout + made.stderr
+
+    with httpx.Client(base_url=server.url, timeout=10) as http:
+        token = http.post("/v1/auth/token", data={"username": email, "password": ADMIN_PASSWORD})
+        assert token.status_code == 200
+        created = http.post(
+            "/v1/neighbourhoods",
+            headers={"Authorization": f"Bearer {token.json()['access_token']}"},
+            json={"name": "Bridgetown", "lat": 50.4290, "lon": -3.6800, "radius_m": 600},
+        )
+        assert created.status_code == 201, created.text
+
+
+def test_create_admin_refuses_a_weak_password(server: Server) -> None:
+    made = subprocess.run(
+        [KITH, "create-admin", "--email", "weak-admin@example.org", "--password-stdin"],
+        input="password123\n",
+        env=server.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert made.returncode != 0
+    assert "too weak" in made.stderr
