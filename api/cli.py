@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import uvicorn
+from pydantic import ValidationError
 
 from api.logging import configure_logging
 from api.settings import get_settings
@@ -149,4 +150,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
+    try:
+        get_settings()
+    except ValidationError as exc:
+        raise SystemExit(f"Kith's configuration is not valid:\n{exc}") from None
     args.run(args)

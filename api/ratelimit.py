@@ -31,6 +31,3 @@ class RateLimiter:
                 raise RateLimited(
                     f"Too many attempts. Try again in {retry_after} seconds.", retry_after
                 )
-
-    async def reset(self) -> None:
-        await self._storage.reset()  # type: ignore[misc]

@@ -46,3 +46,24 @@ async def fresh_database(workdir: Path, name: str = "") -> AsyncIterator[str]:
             await connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
     finally:
         await admin.dispose()
+
+
+async def postgres_reachable() -> bool:
+    engine = create_async_engine(postgres_admin_url())
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        return True
+    except Exception:  # any failure to connect means "not here"; the caller says so
+        return False
+    finally:
+        await engine.dispose()
+
+
+if __name__ == "__main__":
+    import asyncio
+    import sys
+
+    if sys.argv[1:] != ["--postgres-reachable"]:
+        raise SystemExit("usage: python -m tests.databases --postgres-reachable")
+    raise SystemExit(0 if asyncio.run(postgres_reachable()) else 1)

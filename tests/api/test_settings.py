@@ -1,0 +1,47 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from api.settings import AuthSettings, Settings
+
+KITH = str(Path(sys.executable).parent / "kith")
+
+
+def test_production_refuses_the_development_secret() -> None:
+    with pytest.raises(ValidationError, match="JWT_SECRET"):
+        Settings(environment="production")
+
+
+def test_production_accepts_a_real_secret() -> None:
+    secret = "x8Jq2vR7mN4pL9sT1wZ6yB3cF5hK0gD8"
+    settings = Settings(environment="production", auth=AuthSettings(jwt_secret=secret))
+    assert settings.auth.tokens().secret == secret
+
+
+def test_environment_variables_configure_nested_groups(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://kith@db/kith")
+    monkeypatch.setenv("KITH_AUTH__ACCESS_TTL_S", "120")
+    monkeypatch.setenv("KITH_HTTP__MAX_BODY_BYTES", "4096")
+    settings = Settings()
+    assert settings.database_url == "postgresql+asyncpg://kith@db/kith"
+    assert settings.auth.access_ttl_s == 120
+    assert settings.http.max_body_bytes == 4096
+
+
+def test_the_command_refuses_to_start_misconfigured(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [KITH, "migrate"],
+        env={"KITH_ENVIRONMENT": "production", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "KITH_AUTH__JWT_SECRET" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "kith.db").exists()
