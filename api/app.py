@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from api import openapi
 from api.db import Database
-from api.errors import install_error_handlers
+from api.errors import UnexpectedErrors, install_error_handlers
 from api.middleware import AccessLog, BodySizeLimit, Metrics
 from api.ratelimit import RateLimiter
 from api.routes import auth, me, neighbourhoods, ops
@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     # Outermost last: the request id wraps everything, so even a 413 is logged with one.
     # (Not FastAPI's own max_body_size: it answers an announced oversize body in text/plain.)
+    app.add_middleware(UnexpectedErrors)
     app.add_middleware(BodySizeLimit, max_bytes=settings.http.max_body_bytes)
     app.add_middleware(AccessLog, metrics=app.state.metrics)
     app.add_middleware(CorrelationIdMiddleware)

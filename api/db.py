@@ -32,11 +32,14 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
 def make_engine(database_url: str) -> AsyncEngine:
     url = make_url(database_url)
+    # Parameters are emails, hashes and tokens: keep them out of error messages and logs.
     if url.get_backend_name() == "sqlite":
-        engine = create_async_engine(url)
+        engine = create_async_engine(url, hide_parameters=True)
         _tune_sqlite(engine)
         return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_async_engine(
+        url, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=10
+    )
 
 
 def make_sessionmaker(bind: Any, **kwargs: Any) -> async_sessionmaker[AsyncSession]:

@@ -1,6 +1,7 @@
 """Every error leaves as an RFC 9457 `application/problem+json` body, and says so in OpenAPI."""
 
 import logging
+import traceback
 from http import HTTPStatus
 from typing import Any
 
@@ -8,7 +9,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.errors import DomainError, InvalidInput, RateLimited
 
@@ -104,18 +107,61 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, exc.status_code, detail=detail, headers=headers)
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("unhandled error", exc_info=exc)
-    return problem_response(
-        request, 500, detail="Something went wrong on our side. It has been logged."
-    )
+def log_unexpected(exc: BaseException) -> None:
+    """Log where it broke, never what it said: exception messages carry data (PostgreSQL's
+    "Key (email)=(...) already exists", a value that failed to parse), and logs must not."""
+    chain: list[str] = []
+    cause: BaseException | None = exc
+    while cause is not None and len(chain) < 10:
+        chain.append(f"{type(cause).__module__}.{type(cause).__qualname__}")
+        cause = cause.__cause__ or cause.__context__
+    extra: dict[str, object] = {
+        "error_types": chain,
+        "stack": "".join(traceback.format_tb(exc.__traceback__)),
+    }
+    if isinstance(exc, DBAPIError):
+        extra["statement"] = exc.statement  # placeholders only; parameters stay out
+    logger.error("unhandled error", extra=extra)
+
+
+class UnexpectedErrors:
+    """Turns whatever escaped every handler into a 500 problem, logged by `log_unexpected`.
+
+    A pure middleware rather than an `Exception` handler: Starlette re-raises after such a
+    handler, and the server would then log the exception with its message.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            log_unexpected(exc)
+            if started:
+                return  # the client sees a cut-off response; nothing more can be sent
+            response = problem_response(
+                Request(scope), 500, detail="Something went wrong on our side. It has been logged."
+            )
+            await response(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected_error)
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -1,4 +1,5 @@
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -174,8 +175,15 @@ async def test_bad_access_tokens_are_401_problems(client: httpx.AsyncClient, tok
 
 async def test_expired_access_token_is_refused(client: httpx.AsyncClient) -> None:
     account = await register(client)
-    with time_machine.travel(3600, tick=False):
+    almost = datetime.now(UTC) + timedelta(seconds=890)
+    expired = datetime.now(UTC) + timedelta(seconds=910)  # access tokens live 900 s
+
+    with time_machine.travel(almost, tick=False):
+        still = await client.get("/v1/me", headers=account.headers)
+    with time_machine.travel(expired, tick=False):
         later = await client.get("/v1/me", headers=account.headers)
+
+    assert still.status_code == 200
     assert later.status_code == 401
 
 
