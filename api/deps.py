@@ -10,8 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.db import Database
 from api.ratelimit import RateLimiter
 from api.settings import Settings
-from models.residents import Resident, ResidentStatus
-from services.auth import TokenSettings, resident_id_from_access_token
+from models.residents import Resident
+from services.auth import TokenSettings, signed_in_resident
 from services.errors import NotFound, Unauthenticated
 from services.passwords import PasswordHasher
 
@@ -64,10 +64,7 @@ async def _current_resident(
 ) -> Resident:
     if token is None:
         raise Unauthenticated("Sign in first: send `Authorization: Bearer <access token>`.")
-    resident = await session.get(Resident, resident_id_from_access_token(tokens, token))
-    if resident is None or resident.status != ResidentStatus.active:
-        raise Unauthenticated("This account cannot use Kith right now.")
-    return resident
+    return await signed_in_resident(session, tokens, token)
 
 
 CurrentResident = Annotated[Resident, Depends(_current_resident)]

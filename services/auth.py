@@ -150,15 +150,34 @@ async def logout(session: AsyncSession, raw_token: str) -> None:
         await _revoke_family(session, token.family_id)
 
 
-def resident_id_from_access_token(settings: TokenSettings, token: str) -> uuid.UUID:
+async def signed_in_resident(
+    session: AsyncSession, settings: TokenSettings, access_token: str
+) -> Resident:
+    """The active resident an access token speaks for, if its sign-in has not been ended.
+
+    Checking the sign-in's family costs one indexed lookup per request; it is what makes
+    "sign out" and a detected token replay take effect at once rather than at expiry.
+    """
     try:
         claims = jwt.decode(
-            token,
+            access_token,
             settings.secret,
             algorithms=[_ALGORITHM],
             issuer=_ISSUER,
-            options={"require": ["exp", "iat", "sub", "iss"]},
+            options={"require": ["exp", "iat", "sub", "iss", "fam"]},
         )
-        return uuid.UUID(claims["sub"])
+        resident_id, family_id = uuid.UUID(claims["sub"]), uuid.UUID(claims["fam"])
     except (jwt.InvalidTokenError, ValueError) as exc:
         raise Unauthenticated("The access token is missing, expired or not valid.") from exc
+    live = await session.exec(
+        select(RefreshToken.id)
+        .where(RefreshToken.family_id == family_id)
+        .where(col(RefreshToken.revoked_at).is_(None))
+        .limit(1)
+    )
+    if live.first() is None:
+        raise Unauthenticated("This sign-in has ended. Sign in again.")
+    resident = await session.get(Resident, resident_id)
+    if resident is None or resident.status != ResidentStatus.active:
+        raise Unauthenticated("This account cannot use Kith right now.")
+    return resident

@@ -216,3 +216,31 @@ async def test_login_is_throttled_per_client_address(client: httpx.AsyncClient) 
 
     assert set(statuses[:20]) == {401}
     assert statuses[20] == 429
+
+
+async def test_logout_also_ends_the_access_token(client: httpx.AsyncClient) -> None:
+    """A resident who signs out a lost phone expects it signed out now, not in 15 minutes."""
+    account = await register(client)
+    other_device = await sign_in(client, account.email)
+    await client.post("/v1/auth/logout", json={"refresh_token": account.refresh_token})
+
+    ended = await client.get("/v1/me", headers=account.headers)
+    other = await client.get(
+        "/v1/me", headers={"Authorization": f"Bearer {other_device['access_token']}"}
+    )
+
+    assert ended.status_code == 401
+    assert other.status_code == 200
+
+
+async def test_refresh_token_reuse_also_ends_access_tokens(client: httpx.AsyncClient) -> None:
+    account = await register(client)
+    rotated = (
+        await client.post("/v1/auth/refresh", json={"refresh_token": account.refresh_token})
+    ).json()
+    await client.post("/v1/auth/refresh", json={"refresh_token": account.refresh_token})
+
+    response = await client.get(
+        "/v1/me", headers={"Authorization": f"Bearer {rotated['access_token']}"}
+    )
+    assert response.status_code == 401

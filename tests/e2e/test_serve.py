@@ -100,19 +100,28 @@ def test_register_token_refresh_reuse_and_me_over_http(server: Server) -> None:
         assert refreshed.status_code == 200
         second = refreshed.json()
 
-        replayed = http.post("/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
-        assert replayed.status_code == 401
-        assert replayed.headers["content-type"] == "application/problem+json"
-        after_replay = http.post(
-            "/v1/auth/refresh", json={"refresh_token": second["refresh_token"]}
-        )
-        assert after_replay.status_code == 401  # the whole family went with the replay
-
         me = http.get("/v1/me", headers={"Authorization": f"Bearer {second['access_token']}"})
         assert me.status_code == 200
         assert me.json()["email"] == email
         # The demo neighbourhood covers the town centre, so this newcomer belongs to it.
         assert [n["name"] for n in me.json()["neighbourhoods"]] == ["Totnes town centre (demo)"]
+
+        replayed = http.post("/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+        assert replayed.status_code == 401
+        assert replayed.headers["content-type"] == "application/problem+json"
+        # The replay ended the whole sign-in: the newer refresh and access tokens too.
+        after_replay = http.post(
+            "/v1/auth/refresh", json={"refresh_token": second["refresh_token"]}
+        )
+        assert after_replay.status_code == 401
+        ended = http.get("/v1/me", headers={"Authorization": f"Bearer {second['access_token']}"})
+        assert ended.status_code == 401
+
+        again = http.post("/v1/auth/token", data={"username": email, "password": PASSWORD})
+        me_again = http.get(
+            "/v1/me", headers={"Authorization": f"Bearer {again.json()['access_token']}"}
+        )
+        assert me_again.status_code == 200
 
     log_text = server.log.read_text()
     for secret in (PASSWORD, email, first["refresh_token"], second["access_token"]):
