@@ -36,7 +36,8 @@ class RateLimitSettings(BaseModel):
 
     login_per_account: str = "5/minute;20/hour"
     login_per_client: str = "20/minute;200/hour"
-    register_per_client: str = "10/hour"
+    # A connector signing up a room of neighbours shares one address: generous per hour.
+    register_per_client: str = "30/hour"
     refresh_per_client: str = "60/minute"
 
 
