@@ -13,6 +13,8 @@ from sqlmodel.sql.sqltypes import AutoString
 
 import models.auth  # noqa: F401  (registers the tables on the metadata)
 import models.neighbourhoods  # noqa: F401
+import models.offers  # noqa: F401
+import models.requests  # noqa: F401
 import models.residents  # noqa: F401
 from models.base import UTCDateTime
 

@@ -71,3 +71,9 @@ class RateLimited(DomainError):
     def __init__(self, detail: str, retry_after_s: int) -> None:
         super().__init__(detail)
         self.retry_after_s = retry_after_s
+
+
+class PreconditionRequired(DomainError):
+    status = 428
+    slug = "precondition-required"
+    title = "Precondition required"

@@ -53,3 +53,23 @@ def cells_within(lat: float, lon: float, radius_m: float, resolution: int) -> se
     }
     cells.add(origin)
     return cells
+
+
+def distance_bucket(distance_m: float) -> tuple[int, str]:
+    """The coarse distance a person is shown: (whole km, label). Under 1 km is bucket 0."""
+    if distance_m < 1000:
+        return 0, "under 1 km"
+    km = max(1, round(distance_m / 1000))
+    return km, f"about {km} km"
+
+
+def cells_near_cell(cell: str, radius_m: float, resolutions: tuple[int, ...]) -> set[str]:
+    """Cells, at each resolution, whose centres lie within `radius_m` of `cell`'s centre.
+
+    Measured from the centre, never from a point: the answer depends on the cell alone.
+    """
+    lat, lon = cell_centre(cell)
+    found: set[str] = set()
+    for resolution in resolutions:
+        found |= cells_within(lat, lon, radius_m, resolution)
+    return found

@@ -1,0 +1,111 @@
+"""What offers and requests share: availability, visibility, reach, the distance shown."""
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import StringConstraints, model_validator
+from sqlmodel import Field, SQLModel
+
+from models.categories import Category
+from models.residents import HomeLocation
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=120)]
+Details = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+ClockTime = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", max_length=5)]
+
+DEFAULT_RADIUS_M = 1500
+MIN_RADIUS_M = 100
+MAX_RADIUS_M = 10_000
+
+
+class Weekday(StrEnum):
+    mon = "mon"
+    tue = "tue"
+    wed = "wed"
+    thu = "thu"
+    fri = "fri"
+    sat = "sat"
+    sun = "sun"
+
+
+class WeeklyWindow(SQLModel):
+    day: Weekday
+    start: ClockTime = Field(description="Local time, 24-hour `HH:MM`.")
+    end: ClockTime = Field(description="Local time, after `start`.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "WeeklyWindow":
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class Availability(SQLModel):
+    """When the poster can help (or needs it). Both lists empty means "ask me"."""
+
+    weekly: list[WeeklyWindow] = Field(default_factory=list, max_length=21)
+    dates: list[date] = Field(
+        default_factory=list, max_length=60, description="Particular days, in addition."
+    )
+
+
+class Visibility(StrEnum):
+    nearby = "nearby"  # anyone in reach, whether or not a neighbourhood covers them
+
+
+class DistanceView(SQLModel):
+    """How far a post is from the viewer: cell centre to cell centre, rounded to a bucket, so
+    it reveals nothing finer than the two cells."""
+
+    bucket_km: int = Field(description="0 for under 1 km; otherwise whole kilometres.")
+    label: str = Field(description='e.g. "under 1 km", "about 2 km".')
+
+
+class OwnerView(SQLModel):
+    id: uuid.UUID
+    display_name: str
+
+
+class PostCreateFields(SQLModel):
+    """Fields every new post takes; offers and requests add their own."""
+
+    category: Category
+    title: Title = Field(max_length=120)
+    details: Details = Field(default="", max_length=2000)
+    radius_m: int = Field(
+        default=DEFAULT_RADIUS_M,
+        ge=MIN_RADIUS_M,
+        le=MAX_RADIUS_M,
+        description="How far from the post's cell it reaches, in metres.",
+    )
+    availability: Availability = Field(default_factory=Availability)
+    visibility: Visibility = Visibility.nearby
+    location: HomeLocation | None = Field(
+        default=None,
+        description="Where the help is, if not at your home (a relative's street, say). Only "
+        "the H3 cell around it is kept, at your privacy level.",
+    )
+    expires_at: datetime | None = Field(
+        default=None, description="Defaults to 60 days from now; at most 180 days ahead."
+    )
+
+
+class PostUpdateFields(SQLModel):
+    """Every field optional: send only what changes."""
+
+    title: Title | None = Field(default=None, max_length=120)
+    details: Details | None = Field(default=None, max_length=2000)
+    radius_m: int | None = Field(default=None, ge=MIN_RADIUS_M, le=MAX_RADIUS_M)
+    availability: Availability | None = None
+    visibility: Visibility | None = None
+    location: HomeLocation | None = None
+    expires_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _not_null(self) -> "PostUpdateFields":
+        for name in self.model_fields_set:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} may be left out but not set to null")
+        return self

@@ -1,0 +1,104 @@
+"""Help requests (`HelpRequest`: starlette owns the name `Request`): what a resident needs."""
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Index
+from sqlmodel import Field, SQLModel
+
+from models.base import UTCDateTime, enum_column, new_id, utcnow
+from models.categories import Category
+from models.posts import (
+    Availability,
+    DistanceView,
+    OwnerView,
+    PostCreateFields,
+    PostUpdateFields,
+    Visibility,
+)
+
+
+class Urgency(StrEnum):
+    low = "low"
+    normal = "normal"
+    urgent = "urgent"
+
+
+class Eligibility(StrEnum):
+    anyone = "anyone"
+    circle = "circle"  # only people the requester has ties with
+    vetted = "vetted"  # only helpers with a current verification
+    via_connector = "via_connector"  # a connector arranges it
+
+
+class RequestStatus(StrEnum):
+    open = "open"
+    matched = "matched"
+    fulfilled = "fulfilled"
+    cancelled = "cancelled"
+    expired = "expired"
+
+
+class HelpRequest(SQLModel, table=True):
+    __tablename__ = "help_request"
+    __table_args__ = (Index("ix_help_request_feed", "status", "cell"),)
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    owner_id: uuid.UUID = Field(foreign_key="resident.id", index=True, ondelete="CASCADE")
+    category: Category = Field(sa_type=enum_column(Category))
+    title: str = Field(max_length=120)
+    details: str = Field(default="", max_length=2000)
+    cell: str = Field(max_length=16)
+    radius_m: int
+    availability: dict[str, object] = Field(default_factory=dict, sa_type=JSON)
+    visibility: Visibility = Field(default=Visibility.nearby, sa_type=enum_column(Visibility))
+    urgency: Urgency = Field(default=Urgency.normal, sa_type=enum_column(Urgency))
+    needed_by: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    helpers_needed: int = Field(default=1)
+    eligibility: Eligibility = Field(default=Eligibility.anyone, sa_type=enum_column(Eligibility))
+    status: RequestStatus = Field(default=RequestStatus.open, sa_type=enum_column(RequestStatus))
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class HelpRequestCreate(PostCreateFields):
+    urgency: Urgency = Urgency.normal
+    needed_by: datetime | None = Field(default=None, description="When the help is needed by.")
+    helpers_needed: int = Field(default=1, ge=1, le=10)
+    eligibility: Eligibility = Field(
+        default=Eligibility.anyone,
+        description="Who may help. Personal-care requests always go `via_connector`.",
+    )
+
+
+class HelpRequestUpdate(PostUpdateFields):
+    urgency: Urgency | None = None
+    needed_by: datetime | None = None
+    helpers_needed: int | None = Field(default=None, ge=1, le=10)
+    eligibility: Eligibility | None = None
+
+
+class HelpRequestPublic(SQLModel):
+    id: uuid.UUID
+    owner: OwnerView
+    mine: bool = Field(description="True when you posted it.")
+    category: Category
+    title: str
+    details: str
+    radius_m: int
+    availability: Availability
+    visibility: Visibility
+    urgency: Urgency
+    needed_by: datetime | None
+    helpers_needed: int
+    eligibility: Eligibility
+    status: RequestStatus
+    expires_at: datetime
+    distance: DistanceView
+    cell: str | None = Field(description="The post's H3 cell: shown to its owner only.")
+    version: int
+    created_at: datetime
+    updated_at: datetime

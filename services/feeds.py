@@ -1,0 +1,94 @@
+"""The nearby feed and the owner's list, shared by offers and requests.
+
+Hot path: it reads plain columns filtered by indexed cell ids, decides reach and order in
+bulk in Python, and loads full rows only for the one page it returns.
+"""
+
+import uuid
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.base import utcnow
+from models.offers import Offer
+from models.requests import HelpRequest
+from models.residents import Resident, ResidentStatus
+from services.posts import FeedKey, Reach, decode_cursor, encode_cursor
+
+Post = Offer | HelpRequest
+PostModel = type[Offer] | type[HelpRequest]
+
+
+async def _load(
+    session: AsyncSession, model: PostModel, ids: Sequence[uuid.UUID]
+) -> list[tuple[Any, Resident]]:
+    if not ids:
+        return []
+    rows = await session.exec(
+        select(model, Resident)
+        .join(Resident, col(Resident.id) == model.owner_id)
+        .where(col(model.id).in_(ids))
+    )
+    by_id = {cast(Post, post).id: (post, owner) for post, owner in rows.all()}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _page(
+    keyed: list[tuple[FeedKey, uuid.UUID]], cursor: str | None, limit: int
+) -> tuple[list[uuid.UUID], str | None]:
+    keyed.sort()
+    if cursor is not None:
+        after = decode_cursor(cursor)
+        keyed = [entry for entry in keyed if entry[0] > after]
+    page = keyed[:limit]
+    next_cursor = encode_cursor(page[-1][0]) if len(keyed) > limit else None
+    return [post_id for _, post_id in page], next_cursor
+
+
+async def nearby(
+    session: AsyncSession,
+    model: PostModel,
+    viewer: Resident,
+    reach: Reach,
+    conditions: Sequence[ColumnElement[bool]],
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[tuple[Any, Resident]], str | None]:
+    """Posts in reach of the viewer: not theirs, live, from active residents; nearest bucket
+    first, then newest."""
+    rows = await session.exec(
+        select(model.id, model.cell, model.radius_m, model.created_at)
+        .join(Resident, col(Resident.id) == model.owner_id)
+        .where(col(model.cell).in_(reach.cells))
+        .where(col(model.expires_at) > utcnow())
+        .where(model.owner_id != viewer.id)
+        .where(Resident.status == ResidentStatus.active)
+        .where(*conditions)
+    )
+    keyed = [
+        (FeedKey.of(reach.bucket(cell), created_at, post_id), post_id)
+        for post_id, cell, radius_m, created_at in rows.all()
+        if reach.reaches(cell, radius_m)
+    ]
+    ids, next_cursor = _page(keyed, cursor, limit)
+    return await _load(session, model, ids), next_cursor
+
+
+async def mine(
+    session: AsyncSession,
+    model: PostModel,
+    owner: Resident,
+    conditions: Sequence[ColumnElement[bool]],
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[tuple[Any, Resident]], str | None]:
+    """The owner's own posts in every state, newest first."""
+    rows = await session.exec(
+        select(model.id, model.created_at).where(model.owner_id == owner.id).where(*conditions)
+    )
+    keyed = [(FeedKey.of(0, created_at, post_id), post_id) for post_id, created_at in rows.all()]
+    ids, next_cursor = _page(keyed, cursor, limit)
+    return await _load(session, model, ids), next_cursor

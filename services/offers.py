@@ -1,0 +1,178 @@
+"""Offers: post, edit (with If-Match), withdraw, and browse what is in reach."""
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import update
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.base import Page, utcnow
+from models.categories import CATEGORY_BY_ID, Category, RiskTier
+from models.offers import Offer, OfferCreate, OfferPublic, OfferStatus, OfferUpdate
+from models.posts import Availability, DistanceView
+from models.residents import Resident, ResidentStatus
+from services import feeds, posts
+from services.errors import InvalidInput, NotFound, PreconditionFailed
+from services.posts import Reach, VersionMatch
+
+
+def public(offer: Offer, owner: Resident, viewer: Resident) -> OfferPublic:
+    mine = offer.owner_id == viewer.id
+    distance = (
+        posts.distance_view(viewer.home_cell, offer.cell)
+        if viewer.home_cell is not None
+        else DistanceView(bucket_km=0, label="unknown")
+    )
+    return OfferPublic(
+        id=offer.id,
+        owner=posts.owner_view(owner),
+        mine=mine,
+        category=offer.category,
+        title=offer.title,
+        details=offer.details,
+        radius_m=offer.radius_m,
+        availability=Availability.model_validate(offer.availability),
+        visibility=offer.visibility,
+        status=offer.status,
+        expires_at=offer.expires_at,
+        distance=distance,
+        cell=offer.cell if mine else None,
+        version=offer.version,
+        created_at=offer.created_at,
+        updated_at=offer.updated_at,
+    )
+
+
+def _refuse_regulated(category: Category) -> None:
+    if CATEGORY_BY_ID[category].risk_tier == RiskTier.regulated:
+        raise InvalidInput(
+            "Kith does not match personal care between neighbours. A community connector can "
+            "point to local services.",
+            field=("category",),
+        )
+
+
+async def create(session: AsyncSession, owner: Resident, data: OfferCreate) -> OfferPublic:
+    _refuse_regulated(data.category)
+    offer = Offer(
+        owner_id=owner.id,
+        category=data.category,
+        title=data.title,
+        details=data.details,
+        cell=posts.place(owner, data.location),
+        radius_m=data.radius_m,
+        availability=data.availability.model_dump(mode="json"),
+        visibility=data.visibility,
+        expires_at=posts.expiry(data.expires_at),
+    )
+    session.add(offer)
+    await session.flush()
+    return public(offer, owner, owner)
+
+
+def _visible_to(offer: Offer, owner: Resident, viewer: Resident) -> bool:
+    if offer.owner_id == viewer.id:
+        return True
+    if owner.status != ResidentStatus.active or viewer.home_cell is None:
+        return False
+    if offer.status != OfferStatus.active or offer.expires_at <= utcnow():
+        return False
+    reach = Reach(viewer.home_cell, offer.radius_m)
+    return reach.reaches(offer.cell, offer.radius_m)
+
+
+async def _get_pair(session: AsyncSession, offer_id: uuid.UUID) -> tuple[Offer, Resident]:
+    offer = await session.get(Offer, offer_id)
+    owner = await session.get(Resident, offer.owner_id) if offer else None
+    if offer is None or owner is None:
+        raise NotFound("No such offer.")
+    return offer, owner
+
+
+async def read(session: AsyncSession, viewer: Resident, offer_id: uuid.UUID) -> OfferPublic:
+    """One offer: its owner always sees it; anyone else only while it is live and in reach."""
+    offer, owner = await _get_pair(session, offer_id)
+    if not _visible_to(offer, owner, viewer):
+        raise NotFound("No such offer.")
+    return public(offer, owner, viewer)
+
+
+async def _owned(session: AsyncSession, owner: Resident, offer_id: uuid.UUID) -> Offer:
+    offer = await session.get(Offer, offer_id)
+    if offer is None or offer.owner_id != owner.id:
+        raise NotFound("No such offer.")  # someone else's offer is not there to change
+    return offer
+
+
+async def _write(
+    session: AsyncSession, offer: Offer, if_match: VersionMatch, values: dict[str, object]
+) -> None:
+    if not if_match.accepts(offer.version):
+        raise PreconditionFailed(
+            f"This offer has changed (it is at version {offer.version}); reload and try again."
+        )
+    # Conditional on the version read, so two concurrent edits cannot both win.
+    result = await session.exec(
+        update(Offer)
+        .where(col(Offer.id) == offer.id)
+        .where(col(Offer.version) == offer.version)
+        .values(**values, version=offer.version + 1, updated_at=utcnow())
+    )
+    if result.rowcount != 1:
+        raise PreconditionFailed("This offer changed while you were editing it; reload it.")
+    await session.refresh(offer)
+
+
+async def update_offer(
+    session: AsyncSession,
+    owner: Resident,
+    offer_id: uuid.UUID,
+    data: OfferUpdate,
+    if_match: VersionMatch,
+) -> OfferPublic:
+    offer = await _owned(session, owner, offer_id)
+    values = data.model_dump(exclude_unset=True, exclude={"location", "availability"})
+    if data.location is not None:
+        values["cell"] = posts.place(owner, data.location)
+    if data.availability is not None:
+        values["availability"] = data.availability.model_dump(mode="json")
+    if data.expires_at is not None:
+        values["expires_at"] = posts.expiry(data.expires_at)
+    await _write(session, offer, if_match, values)
+    return public(offer, owner, owner)
+
+
+async def withdraw(
+    session: AsyncSession, owner: Resident, offer_id: uuid.UUID, if_match: VersionMatch
+) -> None:
+    """Close the offer: it leaves every feed; its owner still sees it in `mine`."""
+    offer = await _owned(session, owner, offer_id)
+    await _write(session, offer, if_match, {"status": OfferStatus.closed})
+
+
+async def browse(
+    session: AsyncSession,
+    viewer: Resident,
+    *,
+    within_m: int,
+    categories: Sequence[Category],
+    mine: bool,
+    cursor: str | None,
+    limit: int,
+) -> Page[OfferPublic]:
+    conditions: list[ColumnElement[bool]] = []
+    if categories:
+        conditions.append(col(Offer.category).in_(categories))
+    if mine:
+        rows, next_cursor = await feeds.mine(session, Offer, viewer, conditions, cursor, limit)
+    else:
+        conditions.append(col(Offer.status) == OfferStatus.active)
+        reach = Reach(posts.viewer_cell(viewer), within_m)
+        rows, next_cursor = await feeds.nearby(
+            session, Offer, viewer, reach, conditions, cursor, limit
+        )
+    return Page[OfferPublic](
+        items=[public(offer, owner, viewer) for offer, owner in rows], next_cursor=next_cursor
+    )

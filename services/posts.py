@@ -1,0 +1,122 @@
+"""What offers and requests share: placing a post, reach, the feed order and its cursor."""
+
+import base64
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from models.base import utcnow
+from models.posts import DistanceView, OwnerView
+from models.residents import HomeLocation, Resident
+from services import geo
+from services.errors import Conflict, InvalidInput
+
+DEFAULT_LIFETIME = timedelta(days=60)
+MAX_LIFETIME = timedelta(days=180)
+POST_RESOLUTIONS = (7, 8)  # a post sits at its owner's privacy level: either of these
+
+
+def place(owner: Resident, location: HomeLocation | None) -> str:
+    """The cell a post sits in: the owner's home cell, or the given point's cell at the
+    owner's privacy level (the point itself is dropped)."""
+    if location is not None:
+        return geo.cell_of(location.lat, location.lon, owner.cell_resolution)
+    if owner.home_cell is None:
+        raise InvalidInput(
+            "Give a `location`, or set your home with PATCH /v1/me first.", field=("location",)
+        )
+    return owner.home_cell
+
+
+def expiry(requested: datetime | None, now: datetime | None = None) -> datetime:
+    now = now or utcnow()
+    if requested is None:
+        return now + DEFAULT_LIFETIME
+    if requested.tzinfo is None:
+        raise InvalidInput("expires_at needs a time zone offset.", field=("expires_at",))
+    if not now < requested <= now + MAX_LIFETIME:
+        raise InvalidInput(
+            "expires_at must be in the future and at most 180 days ahead.", field=("expires_at",)
+        )
+    return requested
+
+
+def viewer_cell(viewer: Resident) -> str:
+    if viewer.home_cell is None:
+        raise Conflict("Set your home with PATCH /v1/me to see what is near you.")
+    return viewer.home_cell
+
+
+def distance_view(viewer: str, post: str) -> DistanceView:
+    bucket, label = geo.distance_bucket(geo.centre_distance_m(viewer, post))
+    return DistanceView(bucket_km=bucket, label=label)
+
+
+def owner_view(owner: Resident) -> OwnerView:
+    return OwnerView(id=owner.id, display_name=owner.display_name)
+
+
+@dataclass(frozen=True, order=True)
+class FeedKey:
+    """Feed order: nearest distance bucket first, then newest. Never exact distance."""
+
+    bucket_km: int
+    newest_first: float  # minus the creation timestamp
+    id_desc: str  # ties broken by id, so the order is total and cursors never skip
+
+    @classmethod
+    def of(cls, bucket_km: int, created_at: datetime, post_id: uuid.UUID) -> "FeedKey":
+        # Complementing the id's hex inverts its order, matching newest-first.
+        inverted = f"{(1 << 128) - 1 - post_id.int:032x}"
+        return cls(bucket_km, -created_at.timestamp(), inverted)
+
+
+def encode_cursor(key: FeedKey) -> str:
+    raw = json.dumps([key.bucket_km, key.newest_first, key.id_desc]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> FeedKey:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        bucket, newest, id_desc = json.loads(base64.urlsafe_b64decode(padded))
+        return FeedKey(int(bucket), float(newest), str(id_desc))
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput("This cursor is not one Kith gave out.", field=("cursor",)) from exc
+
+
+class Reach:
+    """Which cells a viewer's feed looks at, and whether a post there reaches them.
+
+    A post is in reach when the viewer's cell lies within the post's radius and the post
+    within the viewer's `within_m`: both measured cell centre to cell centre.
+    """
+
+    def __init__(self, viewer: str, within_m: int) -> None:
+        self.viewer = viewer
+        self.within_m = within_m
+        self.cells = geo.cells_near_cell(viewer, within_m, POST_RESOLUTIONS)
+        self._distances: dict[str, float] = {}
+
+    def distance_m(self, cell: str) -> float:
+        if cell not in self._distances:
+            self._distances[cell] = geo.centre_distance_m(self.viewer, cell)
+        return self._distances[cell]
+
+    def reaches(self, cell: str, radius_m: int) -> bool:
+        return self.distance_m(cell) <= min(radius_m, self.within_m)
+
+    def bucket(self, cell: str) -> int:
+        return geo.distance_bucket(self.distance_m(cell))[0]
+
+
+@dataclass(frozen=True)
+class VersionMatch:
+    """What an `If-Match` header accepts: any current version (`*`), or these versions."""
+
+    versions: frozenset[int] = frozenset()
+    any_version: bool = False
+
+    def accepts(self, version: int) -> bool:
+        return self.any_version or version in self.versions
