@@ -3,7 +3,7 @@
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import StringConstraints, model_validator
 from sqlmodel import Field, SQLModel
@@ -93,7 +93,9 @@ class PostCreateFields(SQLModel):
 
 
 class PostUpdateFields(SQLModel):
-    """Every field optional: send only what changes."""
+    """Every field optional: send only what changes. Null clears only the fields in NULLABLE."""
+
+    NULLABLE: ClassVar[frozenset[str]] = frozenset()
 
     title: Title | None = Field(default=None, max_length=120)
     details: Details | None = Field(default=None, max_length=2000)
@@ -105,7 +107,7 @@ class PostUpdateFields(SQLModel):
 
     @model_validator(mode="after")
     def _not_null(self) -> "PostUpdateFields":
-        for name in self.model_fields_set:
+        for name in self.model_fields_set - self.NULLABLE:
             if getattr(self, name) is None:
                 raise ValueError(f"{name} may be left out but not set to null")
         return self

@@ -3,6 +3,7 @@
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
 from sqlalchemy import JSON, Index
 from sqlmodel import Field, SQLModel
@@ -75,6 +76,8 @@ class HelpRequestCreate(PostCreateFields):
 
 
 class HelpRequestUpdate(PostUpdateFields):
+    NULLABLE: ClassVar[frozenset[str]] = frozenset({"needed_by"})
+
     urgency: Urgency | None = None
     needed_by: datetime | None = None
     helpers_needed: int | None = Field(default=None, ge=1, le=10)

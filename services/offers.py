@@ -3,19 +3,20 @@
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import update
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.base import Page, utcnow
+from models.base import Page
 from models.categories import CATEGORY_BY_ID, Category, RiskTier
 from models.offers import Offer, OfferCreate, OfferPublic, OfferStatus, OfferUpdate
 from models.posts import Availability, DistanceView
-from models.residents import Resident, ResidentStatus
-from services import feeds, posts
-from services.errors import InvalidInput, NotFound, PreconditionFailed
+from models.residents import Resident
+from services import feeds, post_edits, posts
+from services.errors import InvalidInput, NotFound
 from services.posts import Reach, VersionMatch
+
+NOUN = "offer"
 
 
 def public(offer: Offer, owner: Resident, viewer: Resident) -> OfferPublic:
@@ -72,57 +73,12 @@ async def create(session: AsyncSession, owner: Resident, data: OfferCreate) -> O
     return public(offer, owner, owner)
 
 
-def _visible_to(offer: Offer, owner: Resident, viewer: Resident) -> bool:
-    if offer.owner_id == viewer.id:
-        return True
-    if owner.status != ResidentStatus.active or viewer.home_cell is None:
-        return False
-    if offer.status != OfferStatus.active or offer.expires_at <= utcnow():
-        return False
-    reach = Reach(viewer.home_cell, offer.radius_m)
-    return reach.reaches(offer.cell, offer.radius_m)
-
-
-async def _get_pair(session: AsyncSession, offer_id: uuid.UUID) -> tuple[Offer, Resident]:
-    offer = await session.get(Offer, offer_id)
-    owner = await session.get(Resident, offer.owner_id) if offer else None
-    if offer is None or owner is None:
-        raise NotFound("No such offer.")
-    return offer, owner
-
-
 async def read(session: AsyncSession, viewer: Resident, offer_id: uuid.UUID) -> OfferPublic:
-    """One offer: its owner always sees it; anyone else only while it is live and in reach."""
-    offer, owner = await _get_pair(session, offer_id)
-    if not _visible_to(offer, owner, viewer):
-        raise NotFound("No such offer.")
+    offer, owner = await post_edits.with_owner(session, Offer, offer_id, NOUN)
+    live = offer.status == OfferStatus.active
+    if not post_edits.visible_to(offer, owner, viewer, live):
+        raise NotFound(f"No such {NOUN}.")
     return public(offer, owner, viewer)
-
-
-async def _owned(session: AsyncSession, owner: Resident, offer_id: uuid.UUID) -> Offer:
-    offer = await session.get(Offer, offer_id)
-    if offer is None or offer.owner_id != owner.id:
-        raise NotFound("No such offer.")  # someone else's offer is not there to change
-    return offer
-
-
-async def _write(
-    session: AsyncSession, offer: Offer, if_match: VersionMatch, values: dict[str, object]
-) -> None:
-    if not if_match.accepts(offer.version):
-        raise PreconditionFailed(
-            f"This offer has changed (it is at version {offer.version}); reload and try again."
-        )
-    # Conditional on the version read, so two concurrent edits cannot both win.
-    result = await session.exec(
-        update(Offer)
-        .where(col(Offer.id) == offer.id)
-        .where(col(Offer.version) == offer.version)
-        .values(**values, version=offer.version + 1, updated_at=utcnow())
-    )
-    if result.rowcount != 1:
-        raise PreconditionFailed("This offer changed while you were editing it; reload it.")
-    await session.refresh(offer)
 
 
 async def update_offer(
@@ -132,7 +88,7 @@ async def update_offer(
     data: OfferUpdate,
     if_match: VersionMatch,
 ) -> OfferPublic:
-    offer = await _owned(session, owner, offer_id)
+    offer = await post_edits.owned(session, Offer, owner, offer_id, NOUN)
     values = data.model_dump(exclude_unset=True, exclude={"location", "availability"})
     if data.location is not None:
         values["cell"] = posts.place(owner, data.location)
@@ -140,7 +96,7 @@ async def update_offer(
         values["availability"] = data.availability.model_dump(mode="json")
     if data.expires_at is not None:
         values["expires_at"] = posts.expiry(data.expires_at)
-    await _write(session, offer, if_match, values)
+    await post_edits.write(session, offer, if_match, values, NOUN)
     return public(offer, owner, owner)
 
 
@@ -148,8 +104,8 @@ async def withdraw(
     session: AsyncSession, owner: Resident, offer_id: uuid.UUID, if_match: VersionMatch
 ) -> None:
     """Close the offer: it leaves every feed; its owner still sees it in `mine`."""
-    offer = await _owned(session, owner, offer_id)
-    await _write(session, offer, if_match, {"status": OfferStatus.closed})
+    offer = await post_edits.owned(session, Offer, owner, offer_id, NOUN)
+    await post_edits.write(session, offer, if_match, {"status": OfferStatus.closed}, NOUN)
 
 
 async def browse(

@@ -1,0 +1,70 @@
+"""Reading and changing one post, shared by offers and requests: who may see it, who may
+change it, and the versioned write that makes concurrent edits safe."""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.base import utcnow
+from models.residents import Resident, ResidentStatus
+from services.errors import NotFound, PreconditionFailed
+from services.feeds import Post, PostModel
+from services.posts import Reach, VersionMatch
+
+
+def visible_to(post: Post, owner: Resident, viewer: Resident, live: bool) -> bool:
+    """Its owner always sees a post; anyone else only while it is live and in reach."""
+    if post.owner_id == viewer.id:
+        return True
+    if not live or owner.status != ResidentStatus.active or viewer.home_cell is None:
+        return False
+    if post.expires_at <= utcnow():
+        return False
+    return Reach(viewer.home_cell, post.radius_m).reaches(post.cell, post.radius_m)
+
+
+async def with_owner(
+    session: AsyncSession, model: PostModel, post_id: uuid.UUID, noun: str
+) -> tuple[Any, Resident]:
+    post: Post | None = await session.get(model, post_id)
+    owner = await session.get(Resident, post.owner_id) if post else None
+    if post is None or owner is None:
+        raise NotFound(f"No such {noun}.")
+    return post, owner
+
+
+async def owned(
+    session: AsyncSession, model: PostModel, owner: Resident, post_id: uuid.UUID, noun: str
+) -> Any:
+    post: Post | None = await session.get(model, post_id)
+    if post is None or post.owner_id != owner.id:
+        raise NotFound(f"No such {noun}.")  # someone else's post is not there to change
+    return post
+
+
+async def write(
+    session: AsyncSession,
+    post: Post,
+    if_match: VersionMatch,
+    values: dict[str, object],
+    noun: str,
+) -> None:
+    """Apply `values` if the post is still at a version `if_match` accepts."""
+    if not if_match.accepts(post.version):
+        raise PreconditionFailed(
+            f"This {noun} has changed (it is at version {post.version}); reload and try again."
+        )
+    model = type(post)
+    # Conditional on the version read, so two concurrent edits cannot both win.
+    result = await session.exec(
+        update(model)
+        .where(col(model.id) == post.id)
+        .where(col(model.version) == post.version)
+        .values(**values, version=post.version + 1, updated_at=utcnow())
+    )
+    if result.rowcount != 1:
+        raise PreconditionFailed(f"This {noun} changed while you were editing it; reload it.")
+    await session.refresh(post)

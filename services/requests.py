@@ -1,0 +1,171 @@
+"""Help requests: ask, edit (with If-Match), cancel, and browse what neighbours need."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.base import Page, utcnow
+from models.categories import CATEGORY_BY_ID, Category, RiskTier
+from models.posts import Availability, DistanceView
+from models.requests import (
+    Eligibility,
+    HelpRequest,
+    HelpRequestCreate,
+    HelpRequestPublic,
+    HelpRequestUpdate,
+    RequestStatus,
+    Urgency,
+)
+from models.residents import Resident
+from services import feeds, post_edits, posts
+from services.errors import InvalidInput, NotFound
+from services.posts import Reach, VersionMatch
+
+NOUN = "request"
+
+
+def public(request: HelpRequest, owner: Resident, viewer: Resident) -> HelpRequestPublic:
+    mine = request.owner_id == viewer.id
+    distance = (
+        posts.distance_view(viewer.home_cell, request.cell)
+        if viewer.home_cell is not None
+        else DistanceView(bucket_km=0, label="unknown")
+    )
+    return HelpRequestPublic(
+        id=request.id,
+        owner=posts.owner_view(owner),
+        mine=mine,
+        category=request.category,
+        title=request.title,
+        details=request.details,
+        radius_m=request.radius_m,
+        availability=Availability.model_validate(request.availability),
+        visibility=request.visibility,
+        urgency=request.urgency,
+        needed_by=request.needed_by,
+        helpers_needed=request.helpers_needed,
+        eligibility=request.eligibility,
+        status=request.status,
+        expires_at=request.expires_at,
+        distance=distance,
+        cell=request.cell if mine else None,
+        version=request.version,
+        created_at=request.created_at,
+        updated_at=request.updated_at,
+    )
+
+
+def _eligibility(category: Category, chosen: Eligibility) -> Eligibility:
+    # Regulated care is never arranged peer to peer: a connector signposts or arranges it.
+    if CATEGORY_BY_ID[category].risk_tier == RiskTier.regulated:
+        return Eligibility.via_connector
+    return chosen
+
+
+def _needed_by(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise InvalidInput("needed_by needs a time zone offset.", field=("needed_by",))
+    if value <= utcnow():
+        raise InvalidInput("needed_by must be in the future.", field=("needed_by",))
+    return value
+
+
+async def create(
+    session: AsyncSession, owner: Resident, data: HelpRequestCreate
+) -> HelpRequestPublic:
+    request = HelpRequest(
+        owner_id=owner.id,
+        category=data.category,
+        title=data.title,
+        details=data.details,
+        cell=posts.place(owner, data.location),
+        radius_m=data.radius_m,
+        availability=data.availability.model_dump(mode="json"),
+        visibility=data.visibility,
+        urgency=data.urgency,
+        needed_by=_needed_by(data.needed_by),
+        helpers_needed=data.helpers_needed,
+        eligibility=_eligibility(data.category, data.eligibility),
+        expires_at=posts.expiry(data.expires_at),
+    )
+    session.add(request)
+    await session.flush()
+    return public(request, owner, owner)
+
+
+async def read(session: AsyncSession, viewer: Resident, request_id: uuid.UUID) -> HelpRequestPublic:
+    request, owner = await post_edits.with_owner(session, HelpRequest, request_id, NOUN)
+    live = request.status == RequestStatus.open
+    if not post_edits.visible_to(request, owner, viewer, live):
+        raise NotFound(f"No such {NOUN}.")
+    return public(request, owner, viewer)
+
+
+async def update_request(
+    session: AsyncSession,
+    owner: Resident,
+    request_id: uuid.UUID,
+    data: HelpRequestUpdate,
+    if_match: VersionMatch,
+) -> HelpRequestPublic:
+    request = await post_edits.owned(session, HelpRequest, owner, request_id, NOUN)
+    values = data.model_dump(exclude_unset=True, exclude={"location", "availability"})
+    if data.location is not None:
+        values["cell"] = posts.place(owner, data.location)
+    if data.availability is not None:
+        values["availability"] = data.availability.model_dump(mode="json")
+    if data.expires_at is not None:
+        values["expires_at"] = posts.expiry(data.expires_at)
+    if "needed_by" in values:
+        values["needed_by"] = _needed_by(data.needed_by)
+    if data.eligibility is not None:
+        values["eligibility"] = _eligibility(request.category, data.eligibility)
+    await post_edits.write(session, request, if_match, values, NOUN)
+    return public(request, owner, owner)
+
+
+async def cancel(
+    session: AsyncSession, owner: Resident, request_id: uuid.UUID, if_match: VersionMatch
+) -> None:
+    """Cancel the request: it leaves every feed; its owner still sees it in `mine`."""
+    request = await post_edits.owned(session, HelpRequest, owner, request_id, NOUN)
+    values: dict[str, object] = {"status": RequestStatus.cancelled}
+    await post_edits.write(session, request, if_match, values, NOUN)
+
+
+async def browse(
+    session: AsyncSession,
+    viewer: Resident,
+    *,
+    within_m: int,
+    categories: Sequence[Category],
+    urgencies: Sequence[Urgency],
+    mine: bool,
+    cursor: str | None,
+    limit: int,
+) -> Page[HelpRequestPublic]:
+    conditions: list[ColumnElement[bool]] = []
+    if categories:
+        conditions.append(col(HelpRequest.category).in_(categories))
+    if urgencies:
+        conditions.append(col(HelpRequest.urgency).in_(urgencies))
+    if mine:
+        rows, next_cursor = await feeds.mine(
+            session, HelpRequest, viewer, conditions, cursor, limit
+        )
+    else:
+        conditions.append(col(HelpRequest.status) == RequestStatus.open)
+        reach = Reach(posts.viewer_cell(viewer), within_m)
+        rows, next_cursor = await feeds.nearby(
+            session, HelpRequest, viewer, reach, conditions, cursor, limit
+        )
+    return Page[HelpRequestPublic](
+        items=[public(request, owner, viewer) for request, owner in rows],
+        next_cursor=next_cursor,
+    )
