@@ -35,11 +35,17 @@ def _seed_demo() -> None:
             await database.engine.dispose()
 
     summary = asyncio.run(run())
+    if summary.created:
+        made = (
+            f"Demo data created: {summary.resident_count} residents, {summary.offer_count} "
+            f"offers and {summary.request_count} requests in 'Totnes town centre (demo)'."
+        )
+    else:
+        made = "Demo data already present."
     print(
-        f"Demo data {'created' if summary.created else 'already present'}: "
-        f"{summary.resident_count} residents in 'Totnes town centre (demo)'.\n"
-        f"Sign in as {summary.sample_email} (or the admin, {summary.admin_email}) "
-        f"with the password '{demo.DEMO_PASSWORD}'.",
+        f"{made}\nSign in as {summary.sample_email} (up to resident{summary.resident_count:03d}"
+        f"@...) or as the admin, {summary.admin_email}, with the password "
+        f"'{demo.DEMO_PASSWORD}'.",
         flush=True,
     )
 

@@ -6,11 +6,16 @@ Only ever called from `--demo`; these accounts never exist otherwise.
 
 import random
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.base import utcnow
+from models.categories import Category
 from models.neighbourhoods import NeighbourhoodConnector, NeighbourhoodCreate
+from models.offers import Offer
+from models.requests import HelpRequest, Urgency
 from models.residents import Resident
 from services import geo, neighbourhoods
 from services.passwords import PasswordHasher
@@ -20,39 +25,48 @@ DEMO_DOMAIN = "demo.kith.example.org"
 ADMIN_EMAIL = f"admin@{DEMO_DOMAIN}"
 # Totnes, Devon: a real small town, so the cells fall on real streets.
 TOWN_CENTRE = (50.4316, -3.6851)
-RESIDENTS = 60
-_FIRST_NAMES = (
-    "Ada",
-    "Bea",
-    "Cal",
-    "Dev",
-    "Eli",
-    "Fay",
-    "Gus",
-    "Hal",
-    "Ivy",
-    "Jo",
-    "Kit",
-    "Lou",
-    "Mo",
-    "Nia",
-    "Oli",
-    "Pip",
-    "Raj",
-    "Sam",
-    "Tess",
-    "Uma",
-    "Vic",
-    "Wyn",
-    "Yas",
-    "Zoe",
+# Where people live: the centre and three outlying clusters (weight, lat, lon, spread).
+CLUSTERS = (
+    (0.45, 50.4316, -3.6851, 0.004),
+    (0.25, 50.4268, -3.6960, 0.003),  # Bridgetown
+    (0.20, 50.4385, -3.6930, 0.003),  # up the hill to the north-west
+    (0.10, 50.4230, -3.6750, 0.005),  # the southern edge
 )
+RESIDENTS = 300
+_FIRST_NAMES = (
+    "Ada", "Bea", "Cal", "Dev", "Eli", "Fay", "Gus", "Hal", "Ivy", "Jo", "Kit", "Lou", "Mo",
+    "Nia", "Oli", "Pip", "Raj", "Sam", "Tess", "Uma", "Vic", "Wyn", "Yas", "Zoe",
+)  # fmt: skip
+_OFFERS = {
+    Category.shopping: "Happy to pick up shopping when I go",
+    Category.lifts: "Lifts to the station or the hospital",
+    Category.diy: "Small repairs, shelves and flat-pack",
+    Category.gardening: "Weeding and mowing on Saturdays",
+    Category.pet_care: "Dog walks in the mornings",
+    Category.tech_help: "Help setting up phones and video calls",
+    Category.cooked_meals: "I cook too much soup: happy to share",
+    Category.lending: "Ladder, drill and a wallpaper steamer to lend",
+    Category.language: "Polish and English conversation",
+    Category.befriending_phone: "A weekly chat on the phone",
+}
+_REQUESTS = {
+    Category.shopping: "Groceries while I recover from an operation",
+    Category.prescriptions: "Prescription to collect from the pharmacy",
+    Category.lifts: "A lift to a hospital appointment",
+    Category.forms_and_letters: "Help with a form from the council",
+    Category.gardening: "Garden has got away from me",
+    Category.tech_help: "Can't get my new phone to work",
+    Category.pet_care: "Someone to feed my cat next week",
+    Category.diy: "A dripping tap in the kitchen",
+}
 
 
 @dataclass(frozen=True)
 class DemoSummary:
     created: bool
     resident_count: int
+    offer_count: int
+    request_count: int
     sample_email: str
     admin_email: str
 
@@ -61,18 +75,57 @@ def _resident_email(index: int) -> str:
     return f"resident{index:03d}@{DEMO_DOMAIN}"
 
 
+def _home(rng: random.Random) -> tuple[float, float]:
+    weights = [cluster[0] for cluster in CLUSTERS]
+    _, lat, lon, spread = rng.choices(CLUSTERS, weights=weights)[0]
+    # Longitude degrees are shorter here, so the spread is widened to stay round.
+    return lat + rng.gauss(0, spread), lon + rng.gauss(0, spread * 1.55)
+
+
+def _posts(rng: random.Random, residents: list[Resident]) -> tuple[list[Offer], list[HelpRequest]]:
+    now = utcnow()
+    offers, requests = [], []
+    for resident in residents:
+        assert resident.home_cell is not None
+        created = now - timedelta(hours=rng.randint(1, 24 * 20))
+        if rng.random() < 0.45:
+            category = rng.choice(list(_OFFERS))
+            offers.append(
+                Offer(
+                    owner_id=resident.id,
+                    category=category,
+                    title=_OFFERS[category],
+                    cell=resident.home_cell,
+                    radius_m=rng.choice((1000, 1500, 1500, 2000, 3000)),
+                    expires_at=created + timedelta(days=60),
+                    created_at=created,
+                    updated_at=created,
+                )
+            )
+        if rng.random() < 0.25:
+            category = rng.choice(list(_REQUESTS))
+            requests.append(
+                HelpRequest(
+                    owner_id=resident.id,
+                    category=category,
+                    title=_REQUESTS[category],
+                    cell=resident.home_cell,
+                    radius_m=rng.choice((1000, 1500, 2000)),
+                    urgency=rng.choice(
+                        (Urgency.low, Urgency.normal, Urgency.normal, Urgency.urgent)
+                    ),
+                    expires_at=created + timedelta(days=30),
+                    created_at=created,
+                    updated_at=created,
+                )
+            )
+    return offers, requests
+
+
 async def seed(session: AsyncSession, hasher: PasswordHasher) -> DemoSummary:
-    existing = (
-        await session.exec(select(Resident.id).where(Resident.email == ADMIN_EMAIL))
-    ).first()
-    summary = DemoSummary(
-        created=existing is None,
-        resident_count=RESIDENTS,
-        sample_email=_resident_email(1),
-        admin_email=ADMIN_EMAIL,
-    )
-    if existing is not None:
-        return summary
+    found = await session.exec(select(Resident.id).where(Resident.email == ADMIN_EMAIL))
+    if found.first() is not None:
+        return DemoSummary(False, RESIDENTS, 0, 0, _resident_email(1), ADMIN_EMAIL)
     rng = random.Random(8)
     password_hash = await hasher.hash(DEMO_PASSWORD)  # one hash shared: it is demo data
     admin = Resident(
@@ -93,9 +146,7 @@ async def seed(session: AsyncSession, hasher: PasswordHasher) -> DemoSummary:
     )
     residents = []
     for index in range(1, RESIDENTS + 1):
-        # Clustered like a real town: most people near the centre, a few further out.
-        lat = TOWN_CENTRE[0] + rng.gauss(0, 0.006)
-        lon = TOWN_CENTRE[1] + rng.gauss(0, 0.009)
+        lat, lon = _home(rng)
         residents.append(
             Resident(
                 email=_resident_email(index),
@@ -112,5 +163,7 @@ async def seed(session: AsyncSession, hasher: PasswordHasher) -> DemoSummary:
                 neighbourhood_id=area.id, resident_id=connector.id, appointed_by=admin.id
             )
         )
+    offers, requests = _posts(rng, residents)
+    session.add_all([*offers, *requests])
     await session.flush()
-    return summary
+    return DemoSummary(True, RESIDENTS, len(offers), len(requests), _resident_email(1), ADMIN_EMAIL)

@@ -134,7 +134,7 @@ def test_register_token_refresh_reuse_and_me_over_http(server: Server) -> None:
     ]
 
 
-def test_demo_residents_can_sign_in(server: Server) -> None:
+def test_demo_residents_see_busy_feeds(server: Server) -> None:
     printed = server.log.read_text()
     assert "Sign in as resident001@demo.kith.example.org" in printed
     with httpx.Client(base_url=server.url, timeout=10) as http:
@@ -143,6 +143,14 @@ def test_demo_residents_can_sign_in(server: Server) -> None:
             data={"username": "resident001@demo.kith.example.org", "password": DEMO_PASSWORD},
         )
         assert token.status_code == 200
+        auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        offers = http.get("/v1/offers", headers=auth, params={"limit": 100}).json()
+        requests = http.get("/v1/requests", headers=auth, params={"limit": 100}).json()
+
+    assert len(offers["items"]) >= 20
+    assert len(requests["items"]) >= 10
+    buckets = [item["distance"]["bucket_km"] for item in offers["items"]]
+    assert buckets == sorted(buckets)
 
 
 def test_create_admin_from_the_command_line(server: Server) -> None:
