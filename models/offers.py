@@ -66,6 +66,7 @@ class OfferPublic(SQLModel):
     visibility: Visibility
     status: OfferStatus
     expires_at: datetime
+    expired: bool = Field(description="Past `expires_at`: out of every feed, kept for you.")
     distance: DistanceView
     cell: str | None = Field(description="The post's H3 cell: shown to its owner only.")
     version: int

@@ -7,7 +7,7 @@ from sqlalchemy.sql import ColumnElement
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.base import Page
+from models.base import Page, utcnow
 from models.categories import CATEGORY_BY_ID, Category, RiskTier
 from models.offers import Offer, OfferCreate, OfferPublic, OfferStatus, OfferUpdate
 from models.posts import Availability, DistanceView
@@ -38,6 +38,7 @@ def public(offer: Offer, owner: Resident, viewer: Resident) -> OfferPublic:
         visibility=offer.visibility,
         status=offer.status,
         expires_at=offer.expires_at,
+        expired=offer.expires_at <= utcnow(),
         distance=distance,
         cell=offer.cell if mine else None,
         version=offer.version,

@@ -30,6 +30,13 @@ NOUN = "request"
 
 def public(request: HelpRequest, owner: Resident, viewer: Resident) -> HelpRequestPublic:
     mine = request.owner_id == viewer.id
+    expired = request.expires_at <= utcnow()
+    # Expiry is read at the time of asking, so no sweeper has to run for it to be true.
+    status = (
+        RequestStatus.expired
+        if expired and request.status == RequestStatus.open
+        else (request.status)
+    )
     distance = (
         posts.distance_view(viewer.home_cell, request.cell)
         if viewer.home_cell is not None
@@ -49,8 +56,9 @@ def public(request: HelpRequest, owner: Resident, viewer: Resident) -> HelpReque
         needed_by=request.needed_by,
         helpers_needed=request.helpers_needed,
         eligibility=request.eligibility,
-        status=request.status,
+        status=status,
         expires_at=request.expires_at,
+        expired=expired,
         distance=distance,
         cell=request.cell if mine else None,
         version=request.version,

@@ -1,9 +1,13 @@
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
+import time_machine
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.residents import Resident, ResidentStatus
 from services import geo
-from tests.factories import HOME, Account, register
+from tests.factories import HOME, Account, register, sign_in
 
 # About 700 m north-east of HOME: a different cell, in reach of the defaults.
 NEAR = {"lat": HOME["lat"] + 0.005, "lon": HOME["lon"] + 0.006}
@@ -185,3 +189,58 @@ async def test_unknown_offer_is_404(client: httpx.AsyncClient) -> None:
     viewer = await register(client)
     response = await client.get(f"/v1/offers/{uuid.uuid4()}", headers=viewer.headers)
     assert response.status_code == 404
+
+
+async def test_a_given_point_is_kept_only_as_a_cell_at_the_owners_level(
+    client: httpx.AsyncClient,
+) -> None:
+    owner = await register(client, coarse_location=True)
+    elsewhere = {"lat": 51.4700, "lon": -2.6000}
+    offer = await post_offer(client, owner, location=elsewhere)
+
+    assert offer["cell"] == geo.cell_of(elsewhere["lat"], elsewhere["lon"], 7)
+    assert elsewhere["lat"] not in offer.values()
+
+
+async def test_offers_of_suspended_residents_disappear(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    owner = await register(client)
+    offer = await post_offer(client, owner)
+    neighbour = await register(client, home=NEAR)
+    resident = await session.get(Resident, owner.id)
+    assert resident is not None
+    resident.status = ResidentStatus.suspended
+    session.add(resident)
+    await session.commit()
+
+    feed = await client.get("/v1/offers", headers=neighbour.headers)
+    read = await client.get(f"/v1/offers/{offer['id']}", headers=neighbour.headers)
+
+    assert feed.json()["items"] == []
+    assert read.status_code == 404
+
+
+async def test_expired_offers_leave_the_feed_but_not_their_owner(
+    client: httpx.AsyncClient,
+) -> None:
+    owner = await register(client)
+    offer = await post_offer(client, owner)
+    neighbour = await register(client, home=NEAR)
+    later = datetime.now(UTC) + timedelta(days=61)
+
+    with time_machine.travel(later, tick=False):
+        owner_tokens = await sign_in(client, owner.email)
+        neighbour_tokens = await sign_in(client, neighbour.email)
+        feed = await client.get(
+            "/v1/offers",
+            headers={"Authorization": f"Bearer {neighbour_tokens['access_token']}"},
+        )
+        mine = await client.get(
+            "/v1/offers",
+            params={"mine": "true"},
+            headers={"Authorization": f"Bearer {owner_tokens['access_token']}"},
+        )
+
+    assert feed.json()["items"] == []
+    assert [(o["id"], o["expired"]) for o in mine.json()["items"]] == [(offer["id"], True)]

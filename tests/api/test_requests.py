@@ -2,9 +2,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import time_machine
 
 from tests.api.test_offers import NEAR
-from tests.factories import Account, register
+from tests.factories import Account, register, sign_in
 
 
 def request_body(**changes: object) -> dict[str, object]:
@@ -88,18 +89,38 @@ async def test_cancelled_requests_leave_the_feed(client: httpx.AsyncClient) -> N
     path = f"/v1/requests/{created['id']}"
 
     by_neighbour = await client.delete(path, headers=neighbour.headers | {"If-Match": '"1"'})
+    edit_by_neighbour = await client.patch(
+        path, headers=neighbour.headers | {"If-Match": '"1"'}, json={"title": "Not yours"}
+    )
     no_etag = await client.delete(path, headers=owner.headers)
     cancelled = await client.delete(path, headers=owner.headers | {"If-Match": '"1"'})
     feed = await client.get("/v1/requests", headers=neighbour.headers)
     read = await client.get(path, headers=neighbour.headers)
     mine = await client.get("/v1/requests", headers=owner.headers, params={"mine": "true"})
 
-    assert by_neighbour.status_code == 404
+    assert by_neighbour.status_code == edit_by_neighbour.status_code == 404
     assert no_etag.status_code == 428
     assert cancelled.status_code == 204
     assert feed.json()["items"] == []
     assert read.status_code == 404
     assert mine.json()["items"][0]["status"] == "cancelled"
+
+
+async def test_an_expired_request_shows_as_expired_to_its_owner(
+    client: httpx.AsyncClient,
+) -> None:
+    owner = await register(client)
+    soon = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    created = await post_request(client, owner, expires_at=soon)
+
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=2), tick=False):
+        tokens = await sign_in(client, owner.email)
+        read = await client.get(
+            f"/v1/requests/{created['id']}",
+            headers={"Authorization": f"Bearer {tokens['access_token']}"},
+        )
+    assert read.json()["status"] == "expired"
+    assert read.json()["expired"] is True
 
 
 async def test_helpers_needed_is_bounded(client: httpx.AsyncClient) -> None:
