@@ -4,15 +4,16 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Index
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime, enum_column, new_id, utcnow
+from models.base import enum_column
 from models.categories import Category
 from models.posts import (
     Availability,
     DistanceView,
     OwnerView,
+    PostColumns,
     PostCreateFields,
     PostUpdateFields,
     Visibility,
@@ -25,23 +26,10 @@ class OfferStatus(StrEnum):
     closed = "closed"
 
 
-class Offer(SQLModel, table=True):
+class Offer(PostColumns, table=True):
     __table_args__ = (Index("ix_offer_feed", "status", "cell"),)
 
-    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
-    owner_id: uuid.UUID = Field(foreign_key="resident.id", index=True, ondelete="CASCADE")
-    category: Category = Field(sa_type=enum_column(Category))
-    title: str = Field(max_length=120)
-    details: str = Field(default="", max_length=2000)
-    cell: str = Field(max_length=16)
-    radius_m: int
-    availability: dict[str, object] = Field(default_factory=dict, sa_type=JSON)
-    visibility: Visibility = Field(default=Visibility.nearby, sa_type=enum_column(Visibility))
     status: OfferStatus = Field(default=OfferStatus.active, sa_type=enum_column(OfferStatus))
-    expires_at: datetime = Field(sa_type=UTCDateTime)
-    version: int = Field(default=1)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class OfferCreate(PostCreateFields):

@@ -6,8 +6,10 @@ from enum import StrEnum
 from typing import Annotated, ClassVar
 
 from pydantic import StringConstraints, model_validator
+from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
+from models.base import UTCDateTime, enum_column, new_id, utcnow
 from models.categories import Category
 from models.residents import HomeLocation
 
@@ -66,6 +68,24 @@ class DistanceView(SQLModel):
 class OwnerView(SQLModel):
     id: uuid.UUID
     display_name: str
+
+
+class PostColumns(SQLModel):
+    """The columns every post table has; `Offer` and `HelpRequest` add their own."""
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    owner_id: uuid.UUID = Field(foreign_key="resident.id", index=True, ondelete="CASCADE")
+    category: Category = Field(sa_type=enum_column(Category))
+    title: str = Field(max_length=120)
+    details: str = Field(default="", max_length=2000)
+    cell: str = Field(max_length=16)
+    radius_m: int
+    availability: dict[str, object] = Field(default_factory=dict, sa_type=JSON)
+    visibility: Visibility = Field(default=Visibility.nearby, sa_type=enum_column(Visibility))
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class PostCreateFields(SQLModel):

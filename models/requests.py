@@ -5,15 +5,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
 
-from sqlalchemy import JSON, Index
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime, enum_column, new_id, utcnow
+from models.base import UTCDateTime, enum_column
 from models.categories import Category
 from models.posts import (
     Availability,
     DistanceView,
     OwnerView,
+    PostColumns,
     PostCreateFields,
     PostUpdateFields,
     Visibility,
@@ -41,28 +42,15 @@ class RequestStatus(StrEnum):
     expired = "expired"
 
 
-class HelpRequest(SQLModel, table=True):
+class HelpRequest(PostColumns, table=True):
     __tablename__ = "help_request"
     __table_args__ = (Index("ix_help_request_feed", "status", "cell"),)
 
-    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
-    owner_id: uuid.UUID = Field(foreign_key="resident.id", index=True, ondelete="CASCADE")
-    category: Category = Field(sa_type=enum_column(Category))
-    title: str = Field(max_length=120)
-    details: str = Field(default="", max_length=2000)
-    cell: str = Field(max_length=16)
-    radius_m: int
-    availability: dict[str, object] = Field(default_factory=dict, sa_type=JSON)
-    visibility: Visibility = Field(default=Visibility.nearby, sa_type=enum_column(Visibility))
     urgency: Urgency = Field(default=Urgency.normal, sa_type=enum_column(Urgency))
     needed_by: datetime | None = Field(default=None, sa_type=UTCDateTime)
     helpers_needed: int = Field(default=1)
     eligibility: Eligibility = Field(default=Eligibility.anyone, sa_type=enum_column(Eligibility))
     status: RequestStatus = Field(default=RequestStatus.open, sa_type=enum_column(RequestStatus))
-    expires_at: datetime = Field(sa_type=UTCDateTime)
-    version: int = Field(default=1)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class HelpRequestCreate(PostCreateFields):

@@ -90,13 +90,7 @@ async def update_offer(
     if_match: VersionMatch,
 ) -> OfferPublic:
     offer = await post_edits.owned(session, Offer, owner, offer_id, NOUN)
-    values = data.model_dump(exclude_unset=True, exclude={"location", "availability"})
-    if data.location is not None:
-        values["cell"] = posts.place(owner, data.location)
-    if data.availability is not None:
-        values["availability"] = data.availability.model_dump(mode="json")
-    if data.expires_at is not None:
-        values["expires_at"] = posts.expiry(data.expires_at)
+    values = post_edits.changed_values(owner, data)
     await post_edits.write(session, offer, if_match, values, NOUN)
     return public(offer, owner, owner)
 

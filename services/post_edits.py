@@ -9,10 +9,24 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import utcnow
+from models.posts import PostUpdateFields
 from models.residents import Resident, ResidentStatus
+from services import posts
 from services.errors import NotFound, PreconditionFailed
 from services.feeds import Post, PostModel
 from services.posts import Reach, VersionMatch
+
+
+def changed_values(owner: Resident, data: PostUpdateFields) -> dict[str, Any]:
+    """The columns a PATCH sets: what was sent, with points turned into cells."""
+    values = data.model_dump(exclude_unset=True, exclude={"location", "availability"})
+    if data.location is not None:
+        values["cell"] = posts.place(owner, data.location)
+    if data.availability is not None:
+        values["availability"] = data.availability.model_dump(mode="json")
+    if data.expires_at is not None:
+        values["expires_at"] = posts.expiry(data.expires_at)
+    return values
 
 
 def visible_to(post: Post, owner: Resident, viewer: Resident, live: bool) -> bool:

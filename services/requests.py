@@ -123,13 +123,7 @@ async def update_request(
     if_match: VersionMatch,
 ) -> HelpRequestPublic:
     request = await post_edits.owned(session, HelpRequest, owner, request_id, NOUN)
-    values = data.model_dump(exclude_unset=True, exclude={"location", "availability"})
-    if data.location is not None:
-        values["cell"] = posts.place(owner, data.location)
-    if data.availability is not None:
-        values["availability"] = data.availability.model_dump(mode="json")
-    if data.expires_at is not None:
-        values["expires_at"] = posts.expiry(data.expires_at)
+    values = post_edits.changed_values(owner, data)
     if "needed_by" in values:
         values["needed_by"] = _needed_by(data.needed_by)
     if data.eligibility is not None:
