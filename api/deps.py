@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -78,3 +78,15 @@ async def _admin(resident: CurrentResident) -> Resident:
 
 
 CurrentAdmin = Annotated[Resident, Depends(_admin)]
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=100,
+        description="Any unique string (a UUID is ideal). Retrying with the same key returns "
+        "the first answer instead of creating twice.",
+    ),
+]

@@ -71,7 +71,10 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.status == 401:
         headers["WWW-Authenticate"] = "Bearer"
     if isinstance(exc, InvalidInput) and exc.field:
-        errors = [FieldError(loc=["body", *exc.field], msg=exc.detail, type=exc.slug)]
+        # Fields name their place like FastAPI's own errors: the body unless said otherwise.
+        located = exc.field[0] in ("query", "header", "path")
+        loc = list(exc.field) if located else ["body", *exc.field]
+        errors = [FieldError(loc=loc, msg=exc.detail, type=exc.slug)]
     return problem_response(
         request,
         exc.status,

@@ -83,7 +83,9 @@ def decode_cursor(cursor: str) -> FeedKey:
         bucket, newest, id_desc = json.loads(base64.urlsafe_b64decode(padded))
         return FeedKey(int(bucket), float(newest), str(id_desc))
     except (ValueError, TypeError) as exc:
-        raise InvalidInput("This cursor is not one Kith gave out.", field=("cursor",)) from exc
+        raise InvalidInput(
+            "This cursor is not one Kith gave out.", field=("query", "cursor")
+        ) from exc
 
 
 class Reach:

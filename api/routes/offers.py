@@ -6,23 +6,38 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from api.conditional import IfMatch, set_etag
-from api.deps import CurrentResident, SessionDep
+from api.deps import CurrentResident, IdempotencyKey, SessionDep
 from api.errors import problems
 from models.base import Page
 from models.categories import Category
 from models.offers import OfferCreate, OfferPublic, OfferUpdate
 from models.posts import MAX_RADIUS_M, MIN_RADIUS_M
-from services import offers
+from services import idempotency, offers
 
 router = APIRouter(prefix="/v1/offers", tags=["offers"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=problems(401, 422))
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problems(401, 409, 422))
 async def create(
-    data: OfferCreate, resident: CurrentResident, session: SessionDep, response: Response
+    data: OfferCreate,
+    resident: CurrentResident,
+    session: SessionDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> OfferPublic:
-    """Offer help. It is placed at your home cell unless you give another point."""
-    offer = await offers.create(session, resident, data)
+    """Offer help. It is placed at your home cell unless you give another point. Send an
+    Idempotency-Key so that a retry after a dropped connection cannot post it twice."""
+    offer, replayed = await idempotency.once(
+        session,
+        resident.id,
+        idempotency_key,
+        "offers-create",
+        data,
+        lambda: offers.create(session, resident, data),
+        OfferPublic,
+    )
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
     set_etag(response, offer.version)
     return offer
 

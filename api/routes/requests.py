@@ -6,23 +6,38 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from api.conditional import IfMatch, set_etag
-from api.deps import CurrentResident, SessionDep
+from api.deps import CurrentResident, IdempotencyKey, SessionDep
 from api.errors import problems
 from models.base import Page
 from models.categories import Category
 from models.posts import MAX_RADIUS_M, MIN_RADIUS_M
 from models.requests import HelpRequestCreate, HelpRequestPublic, HelpRequestUpdate, Urgency
-from services import requests
+from services import idempotency, requests
 
 router = APIRouter(prefix="/v1/requests", tags=["requests"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=problems(401, 422))
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problems(401, 409, 422))
 async def create(
-    data: HelpRequestCreate, resident: CurrentResident, session: SessionDep, response: Response
+    data: HelpRequestCreate,
+    resident: CurrentResident,
+    session: SessionDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> HelpRequestPublic:
-    """Ask for help. It is placed at your home cell unless you give another point."""
-    request = await requests.create(session, resident, data)
+    """Ask for help. It is placed at your home cell unless you give another point. Send an
+    Idempotency-Key so that a retry after a dropped connection cannot post it twice."""
+    request, replayed = await idempotency.once(
+        session,
+        resident.id,
+        idempotency_key,
+        "requests-create",
+        data,
+        lambda: requests.create(session, resident, data),
+        HelpRequestPublic,
+    )
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
     set_etag(response, request.version)
     return request
 

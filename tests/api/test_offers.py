@@ -183,6 +183,7 @@ async def test_bad_cursor_and_unknown_category_are_422(client: httpx.AsyncClient
         "/v1/offers", headers=viewer.headers, params={"category": "juggling"}
     )
     assert cursor.status_code == category.status_code == 422
+    assert cursor.json()["errors"][0]["loc"] == ["query", "cursor"]
 
 
 async def test_unknown_offer_is_404(client: httpx.AsyncClient) -> None:
