@@ -12,6 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.errors import DomainError
 
+WRITER_OPTION = "kith_writer"
+
 
 def _tune_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
@@ -27,7 +29,11 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # A deferred transaction that reads, then writes after another writer committed,
+        # fails at once with "database is locked" (busy_timeout cannot help it). Writers
+        # therefore take the write lock up front; readers stay deferred and concurrent.
+        writer = connection.get_execution_options().get(WRITER_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 
 def make_engine(database_url: str) -> AsyncEngine:
@@ -57,9 +63,14 @@ class Database:
         return cls(engine=engine, sessionmaker=make_sessionmaker(engine))
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One transaction: committed if the request succeeds, rolled back if it fails."""
+    async def transaction(self, writes: bool = True) -> AsyncIterator[AsyncSession]:
+        """One transaction: committed if the request succeeds, rolled back if it fails.
+
+        `writes=False` promises a read-only transaction, which SQLite may run beside others.
+        """
         async with self.sessionmaker() as session:
+            if writes:
+                await session.connection(execution_options={WRITER_OPTION: True})
             try:
                 yield session
             except DomainError as exc:

@@ -40,7 +40,8 @@ def _limiter(request: Request) -> RateLimiter:
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
     database: Database = request.app.state.db
-    async with database.transaction() as session:
+    reads_only = request.method in ("GET", "HEAD", "OPTIONS")
+    async with database.transaction(writes=not reads_only) as session:
         yield session
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import jwt
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -120,11 +120,13 @@ async def refresh(session: AsyncSession, settings: TokenSettings, raw_token: str
     now = utcnow()
     if token is None or token.revoked_at is not None or token.expires_at <= now:
         raise Unauthenticated("This refresh token is not valid. Sign in again.")
-    # Claimed with a conditional update, so two concurrent refreshes cannot both win.
+    # Claimed with a conditional update, so two concurrent refreshes cannot both win; the
+    # revocation condition is re-checked under the row lock, after a racing revocation.
     claimed = await session.exec(
         update(RefreshToken)
         .where(col(RefreshToken.id) == token.id)
         .where(col(RefreshToken.used_at).is_(None))
+        .where(col(RefreshToken.revoked_at).is_(None))
         .values(used_at=now)
     )
     if claimed.rowcount != 1:
@@ -133,10 +135,27 @@ async def refresh(session: AsyncSession, settings: TokenSettings, raw_token: str
             "This refresh token was already used, so this sign-in has been ended on every "
             "device. Sign in again."
         )
+    if not await _family_live(session, token.family_id, token.resident_id):
+        raise Unauthenticated("This sign-in has ended. Sign in again.")
     resident = await session.get(Resident, token.resident_id)
     if resident is None or resident.status != ResidentStatus.active:
         raise Unauthenticated("This account cannot sign in.")
     return await issue_tokens(session, settings, resident.id, token.family_id)
+
+
+async def _family_live(session: AsyncSession, family_id: uuid.UUID, resident_id: uuid.UUID) -> bool:
+    """A sign-in lives while it has links and none of them was ever revoked.
+
+    "Any revoked link ends the family" (rather than "some link is unrevoked") matters under
+    races: a link issued by a refresh that committed just after a revocation is still dead.
+    """
+    counts = await session.exec(
+        select(func.count(), func.count(col(RefreshToken.revoked_at)))
+        .where(RefreshToken.family_id == family_id)
+        .where(RefreshToken.resident_id == resident_id)
+    )
+    links, revoked = counts.one()
+    return links > 0 and revoked == 0
 
 
 async def logout(session: AsyncSession, raw_token: str) -> None:
@@ -169,13 +188,7 @@ async def signed_in_resident(
         resident_id, family_id = uuid.UUID(claims["sub"]), uuid.UUID(claims["fam"])
     except (jwt.InvalidTokenError, ValueError) as exc:
         raise Unauthenticated("The access token is missing, expired or not valid.") from exc
-    live = await session.exec(
-        select(RefreshToken.id)
-        .where(RefreshToken.family_id == family_id)
-        .where(col(RefreshToken.revoked_at).is_(None))
-        .limit(1)
-    )
-    if live.first() is None:
+    if not await _family_live(session, family_id, resident_id):
         raise Unauthenticated("This sign-in has ended. Sign in again.")
     resident = await session.get(Resident, resident_id)
     if resident is None or resident.status != ResidentStatus.active:

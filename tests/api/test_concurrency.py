@@ -1,0 +1,116 @@
+"""Races, on a real database with real commits (not the rolled-back harness), where each
+request has its own connection, as it does in production."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from api.app import create_app
+from api.migrate import upgrade
+from api.settings import RateLimitSettings, Settings
+from tests.databases import fresh_database
+from tests.factories import register, registration
+
+UNLIMITED = "100000/minute"
+
+
+@pytest.fixture
+async def committed_client(settings: Settings, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    async with fresh_database(tmp_path) as url:
+        await upgrade(url)
+        real = settings.model_copy(
+            update={
+                "database_url": url,
+                "rate_limits": RateLimitSettings(
+                    login_per_account=UNLIMITED,
+                    login_per_client=UNLIMITED,
+                    register_per_client=UNLIMITED,
+                    refresh_per_client=UNLIMITED,
+                ),
+            }
+        )
+        app = create_app(real)
+        async with LifespanManager(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                yield client
+
+
+async def test_parallel_registrations_all_succeed(committed_client: httpx.AsyncClient) -> None:
+    responses = await asyncio.gather(
+        *(committed_client.post("/v1/auth/register", json=registration()) for _ in range(12))
+    )
+    assert [r.status_code for r in responses] == [201] * 12
+
+
+async def test_parallel_sign_ins_all_succeed(committed_client: httpx.AsyncClient) -> None:
+    account = await register(committed_client)
+    responses = await asyncio.gather(
+        *(
+            committed_client.post(
+                "/v1/auth/token", data={"username": account.email, "password": account.password}
+            )
+            for _ in range(8)
+        )
+    )
+    assert [r.status_code for r in responses] == [200] * 8
+
+
+async def test_one_refresh_token_spent_at_once_by_many(
+    committed_client: httpx.AsyncClient,
+) -> None:
+    """Twenty copies of one refresh token race: at most one wins, the rest are replays, and
+    the replays end the sign-in, so whatever the winner got is dead too."""
+    account = await register(committed_client)
+    body = {"refresh_token": account.refresh_token}
+
+    responses = await asyncio.gather(
+        *(committed_client.post("/v1/auth/refresh", json=body) for _ in range(20))
+    )
+
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses.count(200) <= 1
+    assert statuses.count(401) >= 19
+    for winner in (r for r in responses if r.status_code == 200):
+        pair = winner.json()
+        me = await committed_client.get(
+            "/v1/me", headers={"Authorization": f"Bearer {pair['access_token']}"}
+        )
+        again = await committed_client.post(
+            "/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]}
+        )
+        assert me.status_code == again.status_code == 401
+
+
+async def test_replay_racing_a_refresh_ends_the_sign_in(
+    committed_client: httpx.AsyncClient,
+) -> None:
+    """The thief replays the spent first token while the owner refreshes the second."""
+    account = await register(committed_client)
+    first = {"refresh_token": account.refresh_token}
+    second = (await committed_client.post("/v1/auth/refresh", json=first)).json()
+
+    for _ in range(5):
+        replay, refresh = await asyncio.gather(
+            committed_client.post("/v1/auth/refresh", json=first),
+            committed_client.post(
+                "/v1/auth/refresh", json={"refresh_token": second["refresh_token"]}
+            ),
+        )
+        assert replay.status_code == 401
+        if refresh.status_code == 200:
+            third = refresh.json()
+            later = await committed_client.post(
+                "/v1/auth/refresh", json={"refresh_token": third["refresh_token"]}
+            )
+            me = await committed_client.get(
+                "/v1/me", headers={"Authorization": f"Bearer {third['access_token']}"}
+            )
+            assert later.status_code == me.status_code == 401
+            second = third
+        else:
+            break
