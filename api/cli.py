@@ -52,6 +52,8 @@ def _seed_demo() -> None:
 
 def serve(args: argparse.Namespace) -> None:
     settings = get_settings()
+    if args.demo and settings.environment == "production":
+        raise SystemExit("--demo adds accounts with a published password: not in production.")
     configure_logging(settings.log_level)
     _migrate()
     if args.demo:
@@ -109,10 +111,12 @@ def create_admin(args: argparse.Namespace) -> None:
         email, created = asyncio.run(run())
     except DomainError as exc:
         raise SystemExit(f"Not done: {exc.detail}") from exc
+    except ValidationError:
+        raise SystemExit(f"Not done: {args.email!r} is not a valid email address.") from None
     if created:
         print(f"Created admin {email}.")
     else:
-        print(f"{email} already had an account; it is now an admin (password unchanged).")
+        print(f"{email} already had an account; it is now an admin.")
 
 
 def openapi(args: argparse.Namespace) -> None:
@@ -159,5 +163,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         get_settings()
     except ValidationError as exc:
-        raise SystemExit(f"Kith's configuration is not valid:\n{exc}") from None
+        # Without the input values: they may be secrets.
+        problems = "\n".join(
+            f"  {'.'.join(str(part) for part in error['loc']) or 'settings'}: {error['msg']}"
+            for error in exc.errors(include_input=False)
+        )
+        raise SystemExit(f"Kith's configuration is not valid:\n{problems}") from None
     args.run(args)

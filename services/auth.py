@@ -49,11 +49,17 @@ async def authenticate(
     ).first()
     if resident is not None and resident.status == ResidentStatus.erased:
         resident = None
-    matched = await hasher.verify(password, resident.password_hash if resident else None)
+    matched, rehashed = await hasher.verify_and_update(
+        password, resident.password_hash if resident else None
+    )
     if resident is None or not matched:
         raise Unauthenticated("The email or password is not right.")
     if resident.status != ResidentStatus.active:
         raise Unauthenticated("This account is suspended. A community connector can help.")
+    if rehashed is not None:
+        # The argon2 cost was raised since this password was set: bring the hash up to it.
+        resident.password_hash = rehashed
+        session.add(resident)
     return resident
 
 

@@ -3,6 +3,7 @@
 import uuid
 
 from sqlalchemy import func, insert
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -91,14 +92,18 @@ async def appoint_connector(
         raise NotFound("No such resident.")
     existing = await session.get(NeighbourhoodConnector, (neighbourhood_id, resident_id))
     if existing is None:
-        session.add(
-            NeighbourhoodConnector(
-                neighbourhood_id=neighbourhood_id,
-                resident_id=resident_id,
-                appointed_by=appointed_by,
-            )
-        )
-        await session.flush()
+        try:
+            # Two admins appointing the same person at once: the second finds it done.
+            async with session.begin_nested():
+                session.add(
+                    NeighbourhoodConnector(
+                        neighbourhood_id=neighbourhood_id,
+                        resident_id=resident_id,
+                        appointed_by=appointed_by,
+                    )
+                )
+        except IntegrityError:
+            pass
 
 
 async def remove_connector(

@@ -45,11 +45,23 @@ class PasswordHasher:
         return await anyio.to_thread.run_sync(self._hash.hash, password, limiter=self._limiter())
 
     async def verify(self, password: str, password_hash: str | None) -> bool:
+        matched, _ = await self.verify_and_update(password, password_hash)
+        return matched
+
+    async def verify_and_update(
+        self, password: str, password_hash: str | None
+    ) -> tuple[bool, str | None]:
+        """(matched, a new hash if the stored one was made with an older cost, else None).
+
+        With no stored hash (unknown email) the dummy is checked, so both paths cost alike.
+        """
         target = password_hash if password_hash is not None else self._dummy
-        matched = await anyio.to_thread.run_sync(
-            self._hash.verify, password, target, limiter=self._limiter()
+        matched, updated = await anyio.to_thread.run_sync(
+            self._hash.verify_and_update, password, target, limiter=self._limiter()
         )
-        return matched and password_hash is not None
+        if password_hash is None:
+            return False, None
+        return matched, updated
 
 
 def check_strength(password: str, *, personal: list[str]) -> None:

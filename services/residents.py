@@ -1,5 +1,6 @@
 """Accounts: registration, the resident's own profile, and where they belong."""
 
+from pydantic import EmailStr, TypeAdapter
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,6 +15,7 @@ from models.residents import (
     NeighbourhoodRef,
     Resident,
     ResidentCreate,
+    ResidentStatus,
     ResidentUpdate,
     Roles,
 )
@@ -21,6 +23,8 @@ from services import geo
 from services.errors import Conflict, InvalidInput
 from services.neighbourhoods import AREA_RESOLUTION
 from services.passwords import PasswordHasher, check_strength
+
+_EMAIL = TypeAdapter(EmailStr)
 
 
 def _resolution(coarse: bool) -> int:
@@ -62,10 +66,21 @@ async def register(session: AsyncSession, hasher: PasswordHasher, data: Resident
 async def create_admin(
     session: AsyncSession, hasher: PasswordHasher, email: str, password: str, display_name: str
 ) -> tuple[Resident, bool]:
-    """Make `email` an admin, creating the account if needed. Returns (resident, created)."""
-    email = email.strip().lower()
+    """Make `email` an admin, creating the account if needed. Returns (resident, created).
+
+    An existing account is promoted only with its own password: otherwise whoever signed up
+    first with the operator's address through the public API would become the admin.
+    """
+    email = str(_EMAIL.validate_python(email.strip())).lower()
     resident = (await session.exec(select(Resident).where(Resident.email == email))).first()
     if resident is not None:
+        if resident.status != ResidentStatus.active:
+            raise Conflict("That account is not active, so it cannot be made an admin.")
+        if not await hasher.verify(password, resident.password_hash):
+            raise Conflict(
+                "An account with this email already exists. To make it an admin, give that "
+                "account's current password."
+            )
         resident.is_admin = True
         resident.updated_at = utcnow()
         session.add(resident)

@@ -4,10 +4,14 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 import time_machine
+from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.app import create_app
+from api.db import Database
+from api.settings import Settings
 from models.auth import RefreshToken
 from models.residents import Resident
 from services import geo
@@ -91,13 +95,14 @@ async def test_wrong_password_and_unknown_email_look_alike(
     account = await register(client)
     calls: list[str | None] = []
     hasher = app.state.hasher
-    original = hasher.verify
+    original = hasher.verify_and_update
 
-    async def counting_verify(password: str, password_hash: str | None) -> bool:
+    async def counting(password: str, password_hash: str | None) -> tuple[bool, str | None]:
         calls.append(password_hash)
-        return bool(await original(password, password_hash))
+        matched, updated = await original(password, password_hash)
+        return bool(matched), updated
 
-    hasher.verify = counting_verify
+    hasher.verify_and_update = counting
     wrong = await client.post(
         "/v1/auth/token", data={"username": account.email, "password": "not-my-password"}
     )
@@ -244,3 +249,22 @@ async def test_refresh_token_reuse_also_ends_access_tokens(client: httpx.AsyncCl
         "/v1/me", headers={"Authorization": f"Bearer {rotated['access_token']}"}
     )
     assert response.status_code == 401
+
+
+async def test_sign_in_brings_an_old_hash_up_to_the_current_cost(
+    client: httpx.AsyncClient, settings: Settings, test_database: Database, session: AsyncSession
+) -> None:
+    account = await register(client)
+    stronger = settings.model_copy(
+        update={"auth": settings.auth.model_copy(update={"argon2_time_cost": 2})}
+    )
+    app = create_app(stronger, database=test_database)
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as upgraded:
+            await sign_in(upgraded, account.email)
+
+    stored = await session.get(Resident, account.id)
+    assert stored is not None
+    await session.refresh(stored)
+    assert ",t=2," in stored.password_hash

@@ -45,3 +45,40 @@ def test_the_command_refuses_to_start_misconfigured(tmp_path: Path) -> None:
     assert "KITH_AUTH__JWT_SECRET" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "kith.db").exists()
+
+
+def test_configuration_errors_do_not_echo_secrets(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [KITH, "migrate"],
+        env={
+            "KITH_ENVIRONMENT": "production",
+            "KITH_AUTH__JWT_SECRET": "tooshort-but-secret",
+            "PATH": "/usr/bin:/bin",
+        },
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "tooshort-but-secret" not in result.stderr + result.stdout
+
+
+def test_demo_is_refused_in_production(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [KITH, "serve", "--demo"],
+        env={
+            "KITH_ENVIRONMENT": "production",
+            "KITH_AUTH__JWT_SECRET": "x8Jq2vR7mN4pL9sT1wZ6yB3cF5hK0gD8",
+            "PATH": "/usr/bin:/bin",
+        },
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "not in production" in result.stderr
+    assert not (tmp_path / "kith.db").exists()

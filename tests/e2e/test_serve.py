@@ -190,3 +190,43 @@ def test_create_admin_refuses_a_weak_password(server: Server) -> None:
     )
     assert made.returncode != 0
     assert "too weak" in made.stderr
+
+
+def test_create_admin_promotes_an_existing_account_only_with_its_password(
+    server: Server,
+) -> None:
+    email = "ops@example.org"
+    with httpx.Client(base_url=server.url, timeout=10) as http:
+        squatter = http.post(
+            "/v1/auth/register",
+            json={
+                "email": email,
+                "password": PASSWORD,
+                "display_name": "Squatter",
+                "home": {"lat": 50.4316, "lon": -3.6851},
+            },
+        )
+        assert squatter.status_code == 201
+
+    def create_admin(password: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [KITH, "create-admin", "--email", email, "--password-stdin"],
+            input=password + "\n",
+            env=server.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    refused = create_admin(ADMIN_PASSWORD)
+    assert refused.returncode != 0
+    assert "current password" in refused.stderr
+
+    with httpx.Client(base_url=server.url, timeout=10) as http:
+        token = http.post("/v1/auth/token", data={"username": email, "password": PASSWORD})
+        me = http.get("/v1/me", headers={"Authorization": f"Bearer {token.json()['access_token']}"})
+        assert me.json()["roles"]["admin"] is False
+
+    promoted = create_admin(PASSWORD)
+    assert promoted.returncode == 0, promoted.stderr
