@@ -1,0 +1,31 @@
+"""DESIGN.md: nothing stores GPS. No table may have a column that could hold a coordinate."""
+
+import re
+
+from sqlalchemy import Float, Numeric
+from sqlmodel import SQLModel
+
+import models.auth
+import models.idempotency
+import models.neighbourhoods
+import models.offers
+import models.requests
+import models.residents  # noqa: F401  (registers every table)
+
+COORDINATE_NAME = re.compile(r"(^|_)(lat|lon|lng|latitude|longitude|point|geom|gps)(_|$)")
+
+
+def test_no_column_is_named_or_typed_like_a_coordinate() -> None:
+    suspicious = [
+        f"{table.name}.{column.name}"
+        for table in SQLModel.metadata.tables.values()
+        for column in table.columns
+        if COORDINATE_NAME.search(column.name) or isinstance(column.type, Float | Numeric)
+    ]
+    assert SQLModel.metadata.tables  # the check looked at something
+    assert suspicious == []
+
+
+def test_the_pattern_catches_coordinate_names() -> None:
+    assert all(COORDINATE_NAME.search(n) for n in ("lat", "home_lon", "centre_latitude", "gps"))
+    assert not any(COORDINATE_NAME.search(n) for n in ("category", "plate", "longevity"))
