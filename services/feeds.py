@@ -16,7 +16,7 @@ from models.base import utcnow
 from models.offers import Offer
 from models.requests import HelpRequest
 from models.residents import Resident, ResidentStatus
-from services.posts import FeedKey, Reach, decode_cursor, encode_cursor
+from services.posts import FeedKey, Reach, decode_cursor, encode_cursor, viewer_cell
 
 Post = Offer | HelpRequest
 PostModel = type[Offer] | type[HelpRequest]
@@ -92,3 +92,22 @@ async def mine(
     keyed = [(FeedKey.of(0, created_at, post_id), post_id) for post_id, created_at in rows.all()]
     ids, next_cursor = _page(keyed, cursor, limit)
     return await _load(session, model, ids), next_cursor
+
+
+async def browse(
+    session: AsyncSession,
+    model: PostModel,
+    viewer: Resident,
+    *,
+    within_m: int,
+    mine_only: bool,
+    live: ColumnElement[bool],
+    conditions: Sequence[ColumnElement[bool]],
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[tuple[Any, Resident]], str | None]:
+    """The viewer's own posts (every state) with `mine_only`, else the live ones in reach."""
+    if mine_only:
+        return await mine(session, model, viewer, conditions, cursor, limit)
+    reach = Reach(viewer_cell(viewer), within_m)
+    return await nearby(session, model, viewer, reach, [*conditions, live], cursor, limit)

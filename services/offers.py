@@ -10,22 +10,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.base import Page, utcnow
 from models.categories import CATEGORY_BY_ID, Category, RiskTier
 from models.offers import Offer, OfferCreate, OfferPublic, OfferStatus, OfferUpdate
-from models.posts import Availability, DistanceView
+from models.posts import Availability
 from models.residents import Resident
 from services import feeds, post_edits, posts
-from services.errors import InvalidInput, NotFound
-from services.posts import Reach, VersionMatch
+from services.errors import InvalidInput
+from services.posts import VersionMatch
 
 NOUN = "offer"
 
 
 def public(offer: Offer, owner: Resident, viewer: Resident) -> OfferPublic:
     mine = offer.owner_id == viewer.id
-    distance = (
-        posts.distance_view(viewer.home_cell, offer.cell)
-        if viewer.home_cell is not None
-        else DistanceView(bucket_km=0, label="unknown")
-    )
     return OfferPublic(
         id=offer.id,
         owner=posts.owner_view(owner),
@@ -39,7 +34,7 @@ def public(offer: Offer, owner: Resident, viewer: Resident) -> OfferPublic:
         status=offer.status,
         expires_at=offer.expires_at,
         expired=offer.expires_at <= utcnow(),
-        distance=distance,
+        distance=posts.distance_view(viewer, offer.cell),
         cell=offer.cell if mine else None,
         version=offer.version,
         created_at=offer.created_at,
@@ -75,10 +70,9 @@ async def create(session: AsyncSession, owner: Resident, data: OfferCreate) -> O
 
 
 async def read(session: AsyncSession, viewer: Resident, offer_id: uuid.UUID) -> OfferPublic:
-    offer, owner = await post_edits.with_owner(session, Offer, offer_id, NOUN)
-    live = offer.status == OfferStatus.active
-    if not post_edits.visible_to(offer, owner, viewer, live):
-        raise NotFound(f"No such {NOUN}.")
+    offer, owner = await post_edits.readable(
+        session, Offer, viewer, offer_id, NOUN, OfferStatus.active
+    )
     return public(offer, owner, viewer)
 
 
@@ -116,14 +110,17 @@ async def browse(
     conditions: list[ColumnElement[bool]] = []
     if categories:
         conditions.append(col(Offer.category).in_(categories))
-    if mine:
-        rows, next_cursor = await feeds.mine(session, Offer, viewer, conditions, cursor, limit)
-    else:
-        conditions.append(col(Offer.status) == OfferStatus.active)
-        reach = Reach(posts.viewer_cell(viewer), within_m)
-        rows, next_cursor = await feeds.nearby(
-            session, Offer, viewer, reach, conditions, cursor, limit
-        )
+    rows, next_cursor = await feeds.browse(
+        session,
+        Offer,
+        viewer,
+        within_m=within_m,
+        mine_only=mine,
+        live=col(Offer.status) == OfferStatus.active,
+        conditions=conditions,
+        cursor=cursor,
+        limit=limit,
+    )
     return Page[OfferPublic](
         items=[public(offer, owner, viewer) for offer, owner in rows], next_cursor=next_cursor
     )

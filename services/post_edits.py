@@ -50,6 +50,21 @@ async def with_owner(
     return post, owner
 
 
+async def readable(
+    session: AsyncSession,
+    model: PostModel,
+    viewer: Resident,
+    post_id: uuid.UUID,
+    noun: str,
+    live_status: str,
+) -> tuple[Any, Resident]:
+    """The post and its owner, if the viewer may see it; otherwise NotFound."""
+    post, owner = await with_owner(session, model, post_id, noun)
+    if not visible_to(post, owner, viewer, post.status == live_status):
+        raise NotFound(f"No such {noun}.")
+    return post, owner
+
+
 async def owned(
     session: AsyncSession, model: PostModel, owner: Resident, post_id: uuid.UUID, noun: str
 ) -> Any:

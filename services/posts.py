@@ -48,8 +48,10 @@ def viewer_cell(viewer: Resident) -> str:
     return viewer.home_cell
 
 
-def distance_view(viewer: str, post: str) -> DistanceView:
-    bucket, label = geo.distance_bucket(geo.centre_distance_m(viewer, post))
+def distance_view(viewer: Resident, post_cell: str) -> DistanceView:
+    if viewer.home_cell is None:
+        return DistanceView(bucket_km=0, label="unknown")
+    bucket, label = geo.distance_bucket(geo.centre_distance_m(viewer.home_cell, post_cell))
     return DistanceView(bucket_km=bucket, label=label)
 
 

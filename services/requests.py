@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import Page, utcnow
 from models.categories import CATEGORY_BY_ID, Category, RiskTier
-from models.posts import Availability, DistanceView
+from models.posts import Availability
 from models.requests import (
     Eligibility,
     HelpRequest,
@@ -22,8 +22,8 @@ from models.requests import (
 )
 from models.residents import Resident
 from services import feeds, post_edits, posts
-from services.errors import InvalidInput, NotFound
-from services.posts import Reach, VersionMatch
+from services.errors import InvalidInput
+from services.posts import VersionMatch
 
 NOUN = "request"
 
@@ -36,11 +36,6 @@ def public(request: HelpRequest, owner: Resident, viewer: Resident) -> HelpReque
         RequestStatus.expired
         if expired and request.status == RequestStatus.open
         else (request.status)
-    )
-    distance = (
-        posts.distance_view(viewer.home_cell, request.cell)
-        if viewer.home_cell is not None
-        else DistanceView(bucket_km=0, label="unknown")
     )
     return HelpRequestPublic(
         id=request.id,
@@ -59,7 +54,7 @@ def public(request: HelpRequest, owner: Resident, viewer: Resident) -> HelpReque
         status=status,
         expires_at=request.expires_at,
         expired=expired,
-        distance=distance,
+        distance=posts.distance_view(viewer, request.cell),
         cell=request.cell if mine else None,
         version=request.version,
         created_at=request.created_at,
@@ -108,10 +103,9 @@ async def create(
 
 
 async def read(session: AsyncSession, viewer: Resident, request_id: uuid.UUID) -> HelpRequestPublic:
-    request, owner = await post_edits.with_owner(session, HelpRequest, request_id, NOUN)
-    live = request.status == RequestStatus.open
-    if not post_edits.visible_to(request, owner, viewer, live):
-        raise NotFound(f"No such {NOUN}.")
+    request, owner = await post_edits.readable(
+        session, HelpRequest, viewer, request_id, NOUN, RequestStatus.open
+    )
     return public(request, owner, viewer)
 
 
@@ -157,16 +151,17 @@ async def browse(
         conditions.append(col(HelpRequest.category).in_(categories))
     if urgencies:
         conditions.append(col(HelpRequest.urgency).in_(urgencies))
-    if mine:
-        rows, next_cursor = await feeds.mine(
-            session, HelpRequest, viewer, conditions, cursor, limit
-        )
-    else:
-        conditions.append(col(HelpRequest.status) == RequestStatus.open)
-        reach = Reach(posts.viewer_cell(viewer), within_m)
-        rows, next_cursor = await feeds.nearby(
-            session, HelpRequest, viewer, reach, conditions, cursor, limit
-        )
+    rows, next_cursor = await feeds.browse(
+        session,
+        HelpRequest,
+        viewer,
+        within_m=within_m,
+        mine_only=mine,
+        live=col(HelpRequest.status) == RequestStatus.open,
+        conditions=conditions,
+        cursor=cursor,
+        limit=limit,
+    )
     return Page[HelpRequestPublic](
         items=[public(request, owner, viewer) for request, owner in rows],
         next_cursor=next_cursor,
