@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.base import utcnow
 from models.posts import PostUpdateFields
 from models.residents import Resident, ResidentStatus
-from services import posts
+from services import posts, trust
 from services.errors import NotFound, PreconditionFailed
 from services.feeds import Post, PostModel
 from services.posts import Reach, VersionMatch
@@ -62,6 +62,8 @@ async def readable(
     post, owner = await with_owner(session, model, post_id, noun)
     if not visible_to(post, owner, viewer, post.status == live_status):
         raise NotFound(f"No such {noun}.")
+    if owner.id != viewer.id and await trust.blocked_either_way(session, owner.id, viewer.id):
+        raise NotFound(f"No such {noun}.")  # a block hides, and never says so
     return post, owner
 
 

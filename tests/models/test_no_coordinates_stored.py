@@ -10,7 +10,8 @@ import models.idempotency
 import models.neighbourhoods
 import models.offers
 import models.requests
-import models.residents  # noqa: F401  (registers every table)
+import models.residents
+import models.trust  # noqa: F401  (registers every table)
 
 COORDINATE_NAME = re.compile(r"(^|_)(lat|lon|lng|latitude|longitude|point|geom|gps)(_|$)")
 
