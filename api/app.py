@@ -11,7 +11,17 @@ from api.db import Database
 from api.errors import UnexpectedErrors, install_error_handlers
 from api.middleware import AccessLog, BodySizeLimit, Metrics
 from api.ratelimit import RateLimiter
-from api.routes import auth, categories, me, neighbourhoods, offers, ops, requests, trust
+from api.routes import (
+    auth,
+    categories,
+    connections,
+    me,
+    neighbourhoods,
+    offers,
+    ops,
+    requests,
+    trust,
+)
 from api.settings import Settings, get_settings
 from services.passwords import PasswordHasher
 
@@ -57,7 +67,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.state.db = database
 
     install_error_handlers(app)
-    for module in (auth, me, neighbourhoods, categories, offers, requests, trust, ops):
+    routers = (auth, me, neighbourhoods, categories, offers, requests, trust, connections, ops)
+    for module in routers:
         app.include_router(module.router)
     openapi.install(app)
 

@@ -1,11 +1,18 @@
-"""Trust between residents. So far: blocks, which hide two people from each other entirely."""
+"""Trust between residents: blocks (which hide two people entirely) and connections."""
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
+from typing import Literal
 
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime, utcnow
+from models.base import UTCDateTime, enum_column, new_id, utcnow
+
+
+class ResidentRef(SQLModel):
+    id: uuid.UUID
+    display_name: str
 
 
 class Block(SQLModel, table=True):
@@ -27,3 +34,50 @@ class BlockPublic(SQLModel):
     resident_id: uuid.UUID
     display_name: str
     created_at: datetime
+
+
+class ConnectionStatus(StrEnum):
+    pending = "pending"
+    accepted = "accepted"
+    declined = "declined"
+    withdrawn = "withdrawn"
+    ended = "ended"
+
+
+class Connection(SQLModel, table=True):
+    """An ask to connect, and, once accepted, the connection itself (mutual consent)."""
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    requester_id: uuid.UUID = Field(foreign_key="resident.id", index=True, ondelete="CASCADE")
+    addressee_id: uuid.UUID = Field(foreign_key="resident.id", index=True, ondelete="CASCADE")
+    status: ConnectionStatus = Field(
+        default=ConnectionStatus.pending, sa_type=enum_column(ConnectionStatus)
+    )
+    message: str = Field(default="", max_length=280)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    responded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ConnectionCreate(SQLModel):
+    resident_id: uuid.UUID = Field(description="Who you would like to connect with.")
+    message: str = Field(default="", max_length=280, description="Optional: how you know them.")
+
+
+class ConnectionKind(StrEnum):
+    incoming = "incoming"
+    outgoing = "outgoing"
+    connected = "connected"
+
+
+class ConnectionPublic(SQLModel):
+    id: uuid.UUID
+    other: ResidentRef
+    direction: Literal["incoming", "outgoing"] = Field(description="Who asked: them or you.")
+    status: Literal["pending", "accepted"] = Field(
+        description="Asks you made stay `pending` until they lapse: you are never told of a "
+        "decline."
+    )
+    message: str
+    created_at: datetime
+    expires_at: datetime | None = Field(description="When a pending ask lapses.")
