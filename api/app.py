@@ -13,6 +13,7 @@ from api.middleware import AccessLog, BodySizeLimit, Metrics
 from api.ratelimit import RateLimiter
 from api.routes import (
     auth,
+    blocks,
     categories,
     connections,
     me,
@@ -20,7 +21,8 @@ from api.routes import (
     offers,
     ops,
     requests,
-    trust,
+    residents,
+    vouches,
 )
 from api.settings import Settings, get_settings
 from services.passwords import PasswordHasher
@@ -56,6 +58,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.tokens = settings.auth.tokens()
+    app.state.trust = settings.trust.settings()
     app.state.hasher = PasswordHasher(
         time_cost=settings.auth.argon2_time_cost,
         memory_cost_kib=settings.auth.argon2_memory_kib,
@@ -67,7 +70,19 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.state.db = database
 
     install_error_handlers(app)
-    routers = (auth, me, neighbourhoods, categories, offers, requests, trust, connections, ops)
+    routers = (
+        auth,
+        me,
+        residents,
+        neighbourhoods,
+        categories,
+        offers,
+        requests,
+        connections,
+        vouches,
+        blocks,
+        ops,
+    )
     for module in routers:
         app.include_router(module.router)
     openapi.install(app)

@@ -14,6 +14,7 @@ from models.residents import Resident
 from services.auth import TokenSettings, signed_in_resident
 from services.errors import NotFound, Unauthenticated
 from services.passwords import PasswordHasher
+from services.trust import TrustSettings
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
 
@@ -26,6 +27,11 @@ def _settings(request: Request) -> Settings:
 def _tokens(request: Request) -> TokenSettings:
     tokens: TokenSettings = request.app.state.tokens
     return tokens
+
+
+def _trust(request: Request) -> TrustSettings:
+    trust: TrustSettings = request.app.state.trust
+    return trust
 
 
 def _hasher(request: Request) -> PasswordHasher:
@@ -52,6 +58,7 @@ def client_address(request: Request) -> str:
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
 TokensDep = Annotated[TokenSettings, Depends(_tokens)]
+TrustDep = Annotated[TrustSettings, Depends(_trust)]
 HasherDep = Annotated[PasswordHasher, Depends(_hasher)]
 LimiterDep = Annotated[RateLimiter, Depends(_limiter)]
 ClientAddress = Annotated[str, Depends(client_address)]

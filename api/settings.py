@@ -8,6 +8,7 @@ from pydantic import AliasChoices, BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.auth import TokenSettings
+from services.trust import TrustSettings
 
 # Only good for a laptop: production refuses to start with it.
 DEV_JWT_SECRET = "kith-development-only-secret-do-not-deploy-0000"
@@ -41,6 +42,14 @@ class RateLimitSettings(BaseModel):
     refresh_per_client: str = "60/minute"
 
 
+class TrustConfig(BaseModel):
+    tie_half_life_days: float = Field(default=180.0, gt=0, le=3650)
+    two_hop_damping: float = Field(default=0.5, gt=0, le=1)
+
+    def settings(self) -> TrustSettings:
+        return TrustSettings(self.tie_half_life_days, self.two_hop_damping)
+
+
 class HttpSettings(BaseModel):
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
 
@@ -60,6 +69,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     rate_limits: RateLimitSettings = RateLimitSettings()
     http: HttpSettings = HttpSettings()
+    trust: TrustConfig = TrustConfig()
 
     @model_validator(mode="after")
     def _no_default_secrets_in_production(self) -> "Settings":

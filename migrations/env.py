@@ -17,7 +17,10 @@ import models.neighbourhoods  # noqa: F401
 import models.offers  # noqa: F401
 import models.requests  # noqa: F401
 import models.residents  # noqa: F401
+import models.ties  # noqa: F401
 import models.trust  # noqa: F401
+import models.verifications  # noqa: F401
+import models.vouches  # noqa: F401
 from models.base import UTCDateTime
 
 target_metadata = SQLModel.metadata

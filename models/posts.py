@@ -54,7 +54,11 @@ class Availability(SQLModel):
 
 
 class Visibility(StrEnum):
+    """Who in reach may see a post. The circles narrow reach; they never widen it."""
+
     nearby = "nearby"  # anyone in reach, whether or not a neighbourhood covers them
+    circle = "circle"  # only residents the owner has a tie with
+    circle_of_circle = "circle_of_circle"  # those, and the residents they have ties with
 
 
 class DistanceView(SQLModel):

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import Page, utcnow
 from models.residents import Resident, ResidentStatus
+from models.ties import TieKind
 from models.trust import (
     Connection,
     ConnectionKind,
@@ -20,7 +21,7 @@ from models.trust import (
     ConnectionStatus,
     ResidentRef,
 )
-from services import trust
+from services import blocks, ties
 from services.errors import Conflict, InvalidInput, NotFound
 from services.posts import FeedKey, decode_cursor, encode_cursor
 
@@ -101,7 +102,7 @@ async def _incoming_pending(
         or connection.addressee_id != addressee.id
         or connection.status != ConnectionStatus.pending
         or connection.expires_at <= utcnow()
-        or await trust.blocked_either_way(session, connection.requester_id, addressee.id)
+        or await blocks.blocked_either_way(session, connection.requester_id, addressee.id)
     ):
         raise NotFound("No such ask.")
     return connection
@@ -115,6 +116,13 @@ async def accept(
     connection.responded_at = utcnow()
     session.add(connection)
     await session.flush()
+    await ties.record_tie(
+        session,
+        connection.requester_id,
+        addressee.id,
+        TieKind.connected,
+        at=connection.responded_at,
+    )
     requester = await session.get(Resident, connection.requester_id)
     assert requester is not None
     return _view(connection, addressee.id, requester)
@@ -139,6 +147,9 @@ async def remove(session: AsyncSession, party: Resident, connection_id: uuid.UUI
         raise NotFound("No such connection.")
     if connection.status == ConnectionStatus.accepted:
         connection.status = ConnectionStatus.ended
+        await ties.withdraw_tie(
+            session, connection.requester_id, connection.addressee_id, TieKind.connected
+        )
     elif connection.status == ConnectionStatus.pending and connection.requester_id == party.id:
         connection.status = ConnectionStatus.withdrawn
     elif connection.status == ConnectionStatus.declined and connection.requester_id == party.id:
@@ -165,7 +176,7 @@ async def listing(
             .where(Connection.addressee_id == viewer.id)
             .where(Connection.status == ConnectionStatus.pending)
             .where(col(Connection.expires_at) > now)
-            .where(trust.not_hidden_from(viewer.id, Connection.requester_id))
+            .where(blocks.not_hidden_from(viewer.id, Connection.requester_id))
         )
     elif kind == ConnectionKind.outgoing:
         shown = col(Connection.status).in_([ConnectionStatus.pending, ConnectionStatus.declined])

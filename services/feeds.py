@@ -16,7 +16,7 @@ from models.base import utcnow
 from models.offers import Offer
 from models.requests import HelpRequest
 from models.residents import Resident, ResidentStatus
-from services import trust
+from services import blocks, circles
 from services.posts import FeedKey, Reach, decode_cursor, encode_cursor, viewer_cell
 
 Post = Offer | HelpRequest
@@ -59,7 +59,8 @@ async def nearby(
     limit: int,
 ) -> tuple[list[tuple[Any, Resident]], str | None]:
     """Posts in reach of the viewer: not theirs, live, from active residents on neither side
-    of a block with them; nearest bucket first, then newest."""
+    of a block with them, shared with an audience that holds them; nearest bucket first,
+    then newest."""
     rows = await session.exec(
         select(model.id, model.cell, model.radius_m, model.created_at)
         .join(Resident, col(Resident.id) == model.owner_id)
@@ -67,7 +68,8 @@ async def nearby(
         .where(col(model.expires_at) > utcnow())
         .where(model.owner_id != viewer.id)
         .where(Resident.status == ResidentStatus.active)
-        .where(trust.not_hidden_from(viewer.id, model.owner_id))
+        .where(blocks.not_hidden_from(viewer.id, model.owner_id))
+        .where(circles.audience_holds(viewer.id, model.visibility, model.owner_id))
         .where(*conditions)
     )
     keyed = [

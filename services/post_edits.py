@@ -5,13 +5,13 @@ import uuid
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import col
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import utcnow
 from models.posts import PostUpdateFields
 from models.residents import Resident, ResidentStatus
-from services import posts, trust
+from services import blocks, circles, posts
 from services.errors import NotFound, PreconditionFailed
 from services.feeds import Post, PostModel
 from services.posts import Reach, VersionMatch
@@ -62,8 +62,15 @@ async def readable(
     post, owner = await with_owner(session, model, post_id, noun)
     if not visible_to(post, owner, viewer, post.status == live_status):
         raise NotFound(f"No such {noun}.")
-    if owner.id != viewer.id and await trust.blocked_either_way(session, owner.id, viewer.id):
+    if owner.id != viewer.id and await blocks.blocked_either_way(session, owner.id, viewer.id):
         raise NotFound(f"No such {noun}.")  # a block hides, and never says so
+    shared_with_viewer = await session.exec(
+        select(model.id)
+        .where(col(model.id) == post_id)
+        .where(circles.audience_holds(viewer.id, model.visibility, model.owner_id))
+    )
+    if shared_with_viewer.first() is None:
+        raise NotFound(f"No such {noun}.")  # nor does a circle post say it exists
     return post, owner
 
 

@@ -77,3 +77,47 @@ async def make_admin(client: httpx.AsyncClient, session: AsyncSession) -> Accoun
     session.add(resident)
     await session.commit()
     return account
+
+
+async def resident_row(
+    session: AsyncSession, name: str = "Robin", cell: str | None = None
+) -> Resident:
+    """A resident written straight to the database, for service tests that need many."""
+    resident = Resident(
+        email=unique_email(name.lower()),
+        display_name=name,
+        password_hash="-",
+        home_cell=cell,
+    )
+    session.add(resident)
+    await session.flush()
+    return resident
+
+
+async def connect(client: httpx.AsyncClient, a: Account, b: Account) -> str:
+    """a asks, b accepts: returns the connection id."""
+    asked = await client.post("/v1/connections", headers=a.headers, json={"resident_id": str(b.id)})
+    assert asked.status_code == 201, asked.text
+    accepted = await client.post(f"/v1/connections/{asked.json()['id']}/accept", headers=b.headers)
+    assert accepted.status_code == 200, accepted.text
+    connection_id: str = accepted.json()["id"]
+    return connection_id
+
+
+async def make_connector(
+    client: httpx.AsyncClient, session: AsyncSession, name: str = "Connie"
+) -> Account:
+    """A connector of a neighbourhood around HOME, appointed by an admin through the API."""
+    admin = await make_admin(client, session)
+    area = await client.post(
+        "/v1/neighbourhoods",
+        headers=admin.headers,
+        json={"name": "Old Market", "lat": HOME["lat"], "lon": HOME["lon"], "radius_m": 2000},
+    )
+    assert area.status_code == 201, area.text
+    connector = await register(client, display_name=name)
+    appointed = await client.put(
+        f"/v1/neighbourhoods/{area.json()['id']}/connectors/{connector.id}", headers=admin.headers
+    )
+    assert appointed.status_code == 204, appointed.text
+    return connector

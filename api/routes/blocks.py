@@ -1,4 +1,4 @@
-"""Trust between residents. So far: blocks."""
+"""Blocks: hiding a resident from yourself, and yourself from them."""
 
 import uuid
 from typing import Annotated
@@ -9,7 +9,7 @@ from api.deps import CurrentResident, SessionDep
 from api.errors import problems
 from models.base import Page
 from models.trust import BlockCreate, BlockPublic
-from services import trust
+from services import blocks
 
 router = APIRouter(prefix="/v1/blocks", tags=["trust"])
 
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/v1/blocks", tags=["trust"])
 async def block(data: BlockCreate, resident: CurrentResident, session: SessionDep) -> BlockPublic:
     """Block a resident: neither of you sees the other's posts again, either way. They are
     not told. Safe to repeat."""
-    return await trust.block(session, resident, data.resident_id)
+    return await blocks.block(session, resident, data.resident_id)
 
 
 @router.get("", responses=problems(401, 422))
@@ -29,7 +29,7 @@ async def list_blocks(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Page[BlockPublic]:
     """The residents you have blocked, newest first."""
-    return await trust.my_blocks(session, resident, cursor, limit)
+    return await blocks.my_blocks(session, resident, cursor, limit)
 
 
 @router.delete(
@@ -37,4 +37,4 @@ async def list_blocks(
 )
 async def unblock(resident_id: uuid.UUID, resident: CurrentResident, session: SessionDep) -> None:
     """Lift a block you made."""
-    await trust.unblock(session, resident, resident_id)
+    await blocks.unblock(session, resident, resident_id)

@@ -1,0 +1,121 @@
+"""Blocks: silent and two-way, applied wherever residents or their posts are shown."""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import and_, delete, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.base import Page, utcnow
+from models.residents import Resident, ResidentStatus
+from models.ties import TieKind
+from models.trust import Block, BlockPublic, Connection, ConnectionStatus
+from models.vouches import Vouch
+from services import ties
+from services.errors import InvalidInput, NotFound
+from services.posts import FeedKey, decode_cursor, encode_cursor
+
+
+def not_hidden_from(viewer_id: uuid.UUID, resident: Any) -> ColumnElement[bool]:
+    """A filter on a resident-id column: neither side of a block, in either direction."""
+    blocked_by_viewer = select(Block.blocked_id).where(Block.blocker_id == viewer_id)
+    blocking_viewer = select(Block.blocker_id).where(Block.blocked_id == viewer_id)
+    return and_(col(resident).not_in(blocked_by_viewer), col(resident).not_in(blocking_viewer))
+
+
+async def blocked_either_way(session: AsyncSession, a: uuid.UUID, b: uuid.UUID) -> bool:
+    found = await session.exec(
+        select(Block.blocker_id).where(
+            ((Block.blocker_id == a) & (Block.blocked_id == b))
+            | ((Block.blocker_id == b) & (Block.blocked_id == a))
+        )
+    )
+    return found.first() is not None
+
+
+async def block(session: AsyncSession, blocker: Resident, blocked_id: uuid.UUID) -> BlockPublic:
+    """Idempotent; the blocked person is never told."""
+    if blocked_id == blocker.id:
+        raise InvalidInput("You cannot block yourself.", field=("resident_id",))
+    blocked = await session.get(Resident, blocked_id)
+    if blocked is None or blocked.status == ResidentStatus.erased:
+        raise NotFound("No such resident.")
+    existing = await session.get(Block, (blocker.id, blocked_id))
+    if existing is None:
+        existing = Block(blocker_id=blocker.id, blocked_id=blocked_id)
+        try:
+            async with session.begin_nested():
+                session.add(existing)
+        except IntegrityError:  # blocked twice at once: the other request did it
+            existing = await session.get(Block, (blocker.id, blocked_id))
+            assert existing is not None
+        else:
+            await _sever(session, blocker.id, blocked_id)
+    return BlockPublic(
+        resident_id=blocked_id, display_name=blocked.display_name, created_at=existing.created_at
+    )
+
+
+async def _sever(session: AsyncSession, blocker_id: uuid.UUID, blocked_id: uuid.UUID) -> None:
+    """A block ends what joins the two by choice: their connection, any ask between them,
+    and the blocker's vouch. Unblocking does not restore them; it leaves room to start again."""
+    between = or_(
+        (col(Connection.requester_id) == blocker_id) & (col(Connection.addressee_id) == blocked_id),
+        (col(Connection.requester_id) == blocked_id) & (col(Connection.addressee_id) == blocker_id),
+    )
+    ended = await session.exec(
+        update(Connection)
+        .where(between, col(Connection.status) == ConnectionStatus.accepted)
+        .values(status=ConnectionStatus.ended, responded_at=utcnow())
+    )
+    if ended.rowcount:
+        await ties.withdraw_tie(session, blocker_id, blocked_id, TieKind.connected)
+    await session.exec(
+        update(Connection)
+        .where(between, col(Connection.status) == ConnectionStatus.pending)
+        .values(status=ConnectionStatus.withdrawn, responded_at=utcnow())
+    )
+    revoked = await session.exec(
+        update(Vouch)
+        .where(col(Vouch.voucher_id) == blocker_id, col(Vouch.vouchee_id) == blocked_id)
+        .where(col(Vouch.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )
+    if revoked.rowcount:
+        await ties.withdraw_tie(session, blocker_id, blocked_id, TieKind.vouched)
+
+
+async def unblock(session: AsyncSession, blocker: Resident, blocked_id: uuid.UUID) -> None:
+    removed = await session.exec(
+        delete(Block)
+        .where(col(Block.blocker_id) == blocker.id)
+        .where(col(Block.blocked_id) == blocked_id)
+    )
+    if removed.rowcount != 1:
+        raise NotFound("You have not blocked that resident.")
+
+
+async def my_blocks(
+    session: AsyncSession, blocker: Resident, cursor: str | None, limit: int
+) -> Page[BlockPublic]:
+    """The residents you blocked, newest first, so you can undo any of them."""
+    rows = await session.exec(
+        select(Block.blocked_id, Resident.display_name, Block.created_at)
+        .join(Resident, col(Resident.id) == Block.blocked_id)
+        .where(Block.blocker_id == blocker.id)
+    )
+    keyed = sorted((FeedKey.of(0, at, rid), rid, name, at) for rid, name, at in rows.all())
+    if cursor is not None:
+        after = decode_cursor(cursor)
+        keyed = [entry for entry in keyed if entry[0] > after]
+    page = keyed[:limit]
+    return Page[BlockPublic](
+        items=[
+            BlockPublic(resident_id=rid, display_name=name, created_at=at)
+            for _, rid, name, at in page
+        ],
+        next_cursor=encode_cursor(page[-1][0]) if len(keyed) > limit else None,
+    )
