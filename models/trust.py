@@ -5,6 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, enum_column, new_id, utcnow
@@ -41,11 +42,24 @@ class ConnectionStatus(StrEnum):
     accepted = "accepted"
     declined = "declined"
     withdrawn = "withdrawn"
+    expired = "expired"  # lapsed unanswered; marked so when the same person asks again
     ended = "ended"
 
 
 class Connection(SQLModel, table=True):
     """An ask to connect, and, once accepted, the connection itself (mutual consent)."""
+
+    # One pending ask per asker and person asked: a double-tapped "connect" makes one ask.
+    __table_args__ = (
+        Index(
+            "uq_connection_pending_pair",
+            "requester_id",
+            "addressee_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     requester_id: uuid.UUID = Field(foreign_key="resident.id", index=True, ondelete="CASCADE")

@@ -7,7 +7,8 @@ lapses like an unanswered one), and the same person cannot ask again for 90 days
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import or_
+from sqlalchemy import or_, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -58,6 +59,7 @@ async def ask(
     if addressee is None or addressee.status != ResidentStatus.active:
         raise NotFound("No such resident.")
     now = utcnow()
+    blocked = await blocks.blocked_either_way(session, asker.id, addressee_id)
     found = await session.exec(
         select(Connection)
         .where(_between(asker.id, addressee_id))  # type: ignore[arg-type]
@@ -67,7 +69,7 @@ async def ask(
         if earlier.status == ConnectionStatus.accepted:
             raise Conflict("You are already connected.")
         live = earlier.status == ConnectionStatus.pending and earlier.expires_at > now
-        if live and earlier.requester_id == addressee_id:
+        if live and earlier.requester_id == addressee_id and not blocked:
             # They asked first: asking back is saying yes.
             return await accept(session, asker, earlier.id)
         if live and earlier.requester_id == asker.id:
@@ -82,21 +84,38 @@ async def ask(
             # No pestering, and no telling: the asker sees what an unanswered ask looks like.
             earlier.expires_at = max(earlier.expires_at, now + ASK_LIFETIME)
             return _view(earlier, asker.id, addressee)
+    await session.exec(
+        update(Connection)
+        .where(col(Connection.requester_id) == asker.id)
+        .where(col(Connection.addressee_id) == addressee_id)
+        .where(col(Connection.status) == ConnectionStatus.pending)
+        .values(status=ConnectionStatus.expired)
+    )  # only lapsed ones are left pending here: the live one was returned above
     connection = Connection(
         requester_id=asker.id,
         addressee_id=addressee_id,
         message=message,
         expires_at=now + ASK_LIFETIME,
     )
-    session.add(connection)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(connection)
+    except IntegrityError:  # the same ask sent twice at once: answer with the one that won
+        winner = await session.exec(
+            select(Connection)
+            .where(Connection.requester_id == asker.id)
+            .where(Connection.addressee_id == addressee_id)
+            .where(Connection.status == ConnectionStatus.pending)
+        )
+        return _view(winner.one(), asker.id, addressee)
     return _view(connection, asker.id, addressee)
 
 
 async def _incoming_pending(
     session: AsyncSession, addressee: Resident, connection_id: uuid.UUID
 ) -> Connection:
-    connection = await session.get(Connection, connection_id)
+    # Locked: a double-tapped "accept" waits for the first and then finds it answered.
+    connection = await session.get(Connection, connection_id, with_for_update=True)
     if (
         connection is None
         or connection.addressee_id != addressee.id
@@ -112,6 +131,13 @@ async def accept(
     session: AsyncSession, addressee: Resident, connection_id: uuid.UUID
 ) -> ConnectionPublic:
     connection = await _incoming_pending(session, addressee, connection_id)
+    already = await session.exec(
+        select(Connection.id)
+        .where(_between(connection.requester_id, addressee.id))  # type: ignore[arg-type]
+        .where(Connection.status == ConnectionStatus.accepted)
+    )
+    if already.first() is not None:  # they had asked each other at once
+        raise Conflict("You are already connected.")
     connection.status = ConnectionStatus.accepted
     connection.responded_at = utcnow()
     session.add(connection)
@@ -138,7 +164,7 @@ async def decline(session: AsyncSession, addressee: Resident, connection_id: uui
 
 async def remove(session: AsyncSession, party: Resident, connection_id: uuid.UUID) -> None:
     """Withdraw your own ask, or end a connection from either side."""
-    connection = await session.get(Connection, connection_id)
+    connection = await session.get(Connection, connection_id, with_for_update=True)
     mine = connection is not None and party.id in (
         connection.requester_id,
         connection.addressee_id,

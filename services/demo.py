@@ -15,9 +15,13 @@ from models.base import utcnow
 from models.categories import Category
 from models.neighbourhoods import NeighbourhoodConnector, NeighbourhoodCreate
 from models.offers import Offer
+from models.posts import Visibility
 from models.requests import HelpRequest, Urgency
 from models.residents import Resident
-from services import geo, neighbourhoods
+from models.ties import TieKind
+from models.trust import Connection, ConnectionStatus
+from models.vouches import Vouch
+from services import connections, geo, neighbourhoods, ties
 from services.passwords import PasswordHasher
 
 DEMO_PASSWORD = "kith-demo-only-password"
@@ -33,6 +37,7 @@ CLUSTERS = (
     (0.10, 50.4230, -3.6750, 0.005),  # the southern edge
 )
 RESIDENTS = 300
+LUNCH = "the Totnes community lunch"
 _FIRST_NAMES = (
     "Ada", "Bea", "Cal", "Dev", "Eli", "Fay", "Gus", "Hal", "Ivy", "Jo", "Kit", "Lou", "Mo",
     "Nia", "Oli", "Pip", "Raj", "Sam", "Tess", "Uma", "Vic", "Wyn", "Yas", "Zoe",
@@ -97,6 +102,7 @@ def _posts(rng: random.Random, residents: list[Resident]) -> tuple[list[Offer], 
                     title=_OFFERS[category],
                     cell=resident.home_cell,
                     radius_m=rng.choice((1000, 1500, 1500, 2000, 3000)),
+                    visibility=Visibility.circle if rng.random() < 0.15 else Visibility.nearby,
                     expires_at=created + timedelta(days=60),
                     created_at=created,
                     updated_at=created,
@@ -120,6 +126,46 @@ def _posts(rng: random.Random, residents: list[Resident]) -> tuple[list[Offer], 
                 )
             )
     return offers, requests
+
+
+async def _ties(
+    session: AsyncSession,
+    rng: random.Random,
+    residents: list[Resident],
+    connectors: list[Resident],
+) -> None:
+    """A few connections each, people who met at a community lunch, and connectors' vouches,
+    so circles, profiles and circle-only posts have something to show."""
+    now = utcnow()
+    pairs: set[tuple[int, int]] = set()
+    for index in range(len(residents)):
+        for other in rng.sample(range(len(residents)), 2):
+            if other != index:
+                pairs.add((min(index, other), max(index, other)))
+    for a, b in sorted(pairs):
+        at = now - timedelta(days=rng.randint(1, 400))
+        session.add(
+            Connection(
+                requester_id=residents[a].id,
+                addressee_id=residents[b].id,
+                status=ConnectionStatus.accepted,
+                created_at=at,
+                expires_at=at + connections.ASK_LIFETIME,
+                responded_at=at,
+            )
+        )
+        await ties.record_tie(session, residents[a].id, residents[b].id, TieKind.connected, at=at)
+    lunch = now - timedelta(days=24)
+    guests = rng.sample(residents, 30)
+    for guest, next_guest in zip(guests, guests[1:], strict=False):
+        await ties.record_tie(
+            session, guest.id, next_guest.id, TieKind.met, at=lunch, context=LUNCH
+        )
+    for vouchee in rng.sample(residents[2:], 20):
+        voucher = rng.choice(connectors)
+        session.add(Vouch(voucher_id=voucher.id, vouchee_id=vouchee.id, by_connector=True))
+        await ties.record_tie(session, voucher.id, vouchee.id, TieKind.vouched, at=now)
+    await session.flush()
 
 
 async def seed(session: AsyncSession, hasher: PasswordHasher) -> DemoSummary:
@@ -166,4 +212,5 @@ async def seed(session: AsyncSession, hasher: PasswordHasher) -> DemoSummary:
     offers, requests = _posts(rng, residents)
     session.add_all([*offers, *requests])
     await session.flush()
+    await _ties(session, rng, residents, connectors=residents[:2])
     return DemoSummary(True, RESIDENTS, len(offers), len(requests), _resident_email(1), ADMIN_EMAIL)

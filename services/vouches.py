@@ -85,7 +85,7 @@ async def vouch(
 
 
 async def revoke(session: AsyncSession, voucher: Resident, vouch_id: uuid.UUID) -> None:
-    made = await session.get(Vouch, vouch_id)
+    made = await session.get(Vouch, vouch_id, with_for_update=True)  # one revoke counts once
     if made is None or made.voucher_id != voucher.id or made.revoked_at is not None:
         raise NotFound("No such vouch.")
     await revoke_made(session, made)

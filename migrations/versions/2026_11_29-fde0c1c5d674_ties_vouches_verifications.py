@@ -53,6 +53,20 @@ def upgrade() -> None:
     with op.batch_alter_table("tie", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_tie_other_id"), ["other_id"], unique=False)
 
+    # Connections accepted before ties existed become `connected` ties, from both sides.
+    op.execute(
+        """
+        INSERT INTO tie (resident_id, other_id, kind, since, last_at, times, context)
+        SELECT requester_id, addressee_id, 'connected', COALESCE(responded_at, created_at),
+               COALESCE(responded_at, created_at), 1, NULL
+        FROM connection WHERE status = 'accepted'
+        UNION ALL
+        SELECT addressee_id, requester_id, 'connected', COALESCE(responded_at, created_at),
+               COALESCE(responded_at, created_at), 1, NULL
+        FROM connection WHERE status = 'accepted'
+        """
+    )
+
     op.create_table(
         "verification",
         sa.Column("id", sa.Uuid(), nullable=False),

@@ -114,3 +114,38 @@ async def test_replay_racing_a_refresh_ends_the_sign_in(
             second = third
         else:
             break
+
+
+async def test_a_double_tapped_ask_and_accept_make_one_connection(
+    committed_client: httpx.AsyncClient,
+) -> None:
+    alice, bob = await register(committed_client), await register(committed_client)
+    body = {"resident_id": str(bob.id)}
+
+    asks = await asyncio.gather(
+        *(
+            committed_client.post("/v1/connections", headers=alice.headers, json=body)
+            for _ in range(6)
+        )
+    )
+    ask_ids = {r.json()["id"] for r in asks}
+    accepts = await asyncio.gather(
+        *(
+            committed_client.post(
+                f"/v1/connections/{next(iter(ask_ids))}/accept", headers=bob.headers
+            )
+            for _ in range(6)
+        )
+    )
+    circle = await committed_client.get("/v1/me/circle", headers=alice.headers)
+    ended = await committed_client.delete(
+        f"/v1/connections/{next(iter(ask_ids))}", headers=alice.headers
+    )
+    after = await committed_client.get("/v1/me/circle", headers=alice.headers)
+
+    assert [r.status_code for r in asks] == [201] * 6
+    assert len(ask_ids) == 1
+    assert sorted(r.status_code for r in accepts).count(200) == 1
+    assert [m["kinds"] for m in circle.json()["items"]] == [["connected"]]
+    assert ended.status_code == 204
+    assert after.json()["items"] == []  # one accept counted once, so one end removes it

@@ -4,8 +4,11 @@ import asyncio
 import os
 import sys
 import time
+import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -14,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
 from api.db import make_engine
-from api.migrate import alembic_config
+from api.migrate import alembic_config, upgrade
 from tests.databases import fresh_database
 
 KITH = str(Path(sys.executable).parent / "kith")
@@ -85,3 +88,95 @@ async def test_migrate_command(tmp_path: Path) -> None:
         output, _ = await process.communicate()
         assert process.returncode == 0, output.decode()
         assert "newest schema" in output.decode()
+
+
+async def test_data_made_before_ties_is_carried_over(tmp_path: Path) -> None:
+    """Accepted connections from before the tie table become ties; duplicate pending asks
+    from before the one-pending-ask index lapse, all but the newest."""
+    resident = sa.table(
+        "resident",
+        *(sa.column(name, sa.Uuid) for name in ("id",)),
+        *(sa.column(n, sa.String) for n in ("email", "password_hash", "display_name", "bio")),
+        sa.column("status", sa.String),
+        *(sa.column(n, sa.JSON) for n in ("skills", "languages")),
+        *(sa.column(n, sa.Integer) for n in ("cell_resolution", "weekly_help_cap", "version")),
+        sa.column("is_admin", sa.Boolean),
+        *(sa.column(n, sa.DateTime(timezone=True)) for n in ("created_at", "updated_at")),
+    )
+    connection_table = sa.table(
+        "connection",
+        *(sa.column(n, sa.Uuid) for n in ("id", "requester_id", "addressee_id")),
+        sa.column("status", sa.String),
+        sa.column("message", sa.String),
+        *(sa.column(n, sa.DateTime(timezone=True)) for n in ("created_at", "expires_at")),
+        sa.column("responded_at", sa.DateTime(timezone=True)),
+    )
+    now = datetime.now(UTC)
+    a, b, c = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    newest_ask = uuid.uuid4()
+    async with fresh_database(tmp_path) as url:
+        await upgrade(url, "ef5e33403f26")  # connections, before ties
+        engine = make_engine(url)
+        async with engine.begin() as db:
+            await db.execute(
+                resident.insert(),
+                [
+                    {
+                        "id": rid,
+                        "email": f"{rid}@example.org",
+                        "password_hash": "-",
+                        "display_name": "R",
+                        "bio": "",
+                        "status": "active",
+                        "skills": [],
+                        "languages": [],
+                        "cell_resolution": 8,
+                        "weekly_help_cap": 3,
+                        "version": 1,
+                        "is_admin": False,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for rid in (a, b, c)
+                ],
+            )
+            base = {"message": "", "expires_at": now + timedelta(days=30), "responded_at": None}
+            await db.execute(
+                connection_table.insert(),
+                [
+                    base
+                    | {
+                        "id": uuid.uuid4(),
+                        "requester_id": a,
+                        "addressee_id": b,
+                        "status": "accepted",
+                        "created_at": now,
+                        "responded_at": now,
+                    },
+                    base
+                    | {
+                        "id": uuid.uuid4(),
+                        "requester_id": a,
+                        "addressee_id": c,
+                        "status": "pending",
+                        "created_at": now - timedelta(minutes=1),
+                    },
+                    base
+                    | {
+                        "id": newest_ask,
+                        "requester_id": a,
+                        "addressee_id": c,
+                        "status": "pending",
+                        "created_at": now,
+                    },
+                ],
+            )
+        await upgrade(url)
+        async with engine.connect() as db:
+            ties = await db.execute(sa.text("SELECT kind, times FROM tie"))
+            pending = await db.execute(
+                sa.select(connection_table.c.id).where(connection_table.c.status == "pending")
+            )
+            assert sorted(ties.all()) == [("connected", 1), ("connected", 1)]
+            assert pending.scalars().all() == [newest_ask]
+        await engine.dispose()

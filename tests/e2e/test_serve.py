@@ -147,10 +147,54 @@ def test_demo_residents_see_busy_feeds(server: Server) -> None:
         offers = http.get("/v1/offers", headers=auth, params={"limit": 100}).json()
         requests = http.get("/v1/requests", headers=auth, params={"limit": 100}).json()
 
+        circle = http.get("/v1/me/circle", headers=auth).json()
+
     assert len(offers["items"]) >= 20
     assert len(requests["items"]) >= 10
+    assert circle["items"]
+    assert any("connected" in member["kinds"] for member in circle["items"])
     buckets = [item["distance"]["bucket_km"] for item in offers["items"]]
     assert buckets == sorted(buckets)
+
+
+def _signed_up(http: httpx.Client, name: str) -> tuple[str, dict[str, str]]:
+    email = f"e2e-{name.lower()}@example.org"
+    registered = http.post(
+        "/v1/auth/register",
+        json={
+            "email": email,
+            "password": PASSWORD,
+            "display_name": name,
+            "home": {"lat": 50.4316, "lon": -3.6851},
+        },
+    )
+    assert registered.status_code == 201, registered.text
+    token = http.post("/v1/auth/token", data={"username": email, "password": PASSWORD})
+    return registered.json()["id"], {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+
+def test_two_residents_connect_vouch_block_and_unblock(server: Server) -> None:
+    with httpx.Client(base_url=server.url, timeout=10) as http:
+        ann_id, ann = _signed_up(http, "Ann")
+        ben_id, ben = _signed_up(http, "Ben")
+        asked = http.post("/v1/connections", headers=ann, json={"resident_id": ben_id})
+        accepted = http.post(f"/v1/connections/{asked.json()['id']}/accept", headers=ben)
+        vouched = http.post("/v1/vouches", headers=ben, json={"resident_id": ann_id})
+        profile = http.get(f"/v1/residents/{ben_id}", headers=ann).json()
+        blocked = http.post("/v1/blocks", headers=ann, json={"resident_id": ben_id})
+        hidden = http.get(f"/v1/residents/{ann_id}", headers=ben)
+        unblocked = http.delete(f"/v1/blocks/{ben_id}", headers=ann)
+        seen_again = http.get(f"/v1/residents/{ann_id}", headers=ben)
+
+    assert accepted.status_code == 200
+    assert vouched.status_code == 201
+    assert profile["trust"]["your_tie"]["kinds"] == ["connected", "vouched"]
+    assert "they vouched for you" in profile["trust"]["reasons"]
+    assert blocked.status_code == 201
+    assert hidden.status_code == 404
+    assert unblocked.status_code == 204
+    assert seen_again.status_code == 200
+    assert seen_again.json()["trust"]["your_tie"]["kinds"] == ["vouched"]  # the connection ended
 
 
 def test_create_admin_from_the_command_line(server: Server) -> None:
