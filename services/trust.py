@@ -15,10 +15,10 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import exists, or_
 from sqlalchemy import select as select_columns  # typed for any number of columns
-from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -34,6 +34,7 @@ CONNECTOR_VOUCH = 0.3
 VOUCH_CAP = 0.35
 VERIFICATION = 0.1
 VERIFICATION_CAP = 0.2
+PROBES_IN_SQL = 2000
 
 
 @dataclass(frozen=True)
@@ -70,110 +71,105 @@ def _score(trust: Trust) -> float:
     return ties.combined([max(trust.direct, trust.via), endorsed])
 
 
-async def _blocked(
-    session: AsyncSession, viewer_id: uuid.UUID, candidates: Collection[uuid.UUID]
-) -> set[uuid.UUID]:
+async def _hidden_from(session: AsyncSession, viewer_id: uuid.UUID) -> set[uuid.UUID]:
+    """Everyone on either side of a block with the viewer (a handful, if any)."""
     rows = await session.exec(
         select(Block.blocker_id, Block.blocked_id).where(
-            or_(
-                (col(Block.blocker_id) == viewer_id) & col(Block.blocked_id).in_(candidates),
-                (col(Block.blocked_id) == viewer_id) & col(Block.blocker_id).in_(candidates),
-            )
+            or_(col(Block.blocker_id) == viewer_id, col(Block.blocked_id) == viewer_id)
         )
     )
     return {b if a == viewer_id else a for a, b in rows.all()}
 
 
+async def _my_ties(session: AsyncSession, viewer_id: uuid.UUID) -> list[Any]:
+    """The viewer's tie rows, each with the other person's name and status."""
+    connection = await session.connection()  # core rows: no ORM objects on the hot path
+    rows = await connection.execute(
+        select_columns(
+            *map(col, (Tie.other_id, Tie.kind, Tie.times, Tie.since, Tie.last_at, Tie.context)),
+            col(Resident.display_name),
+            col(Resident.status),
+        )
+        .join(Resident, col(Resident.id) == Tie.other_id)
+        .where(col(Tie.resident_id) == viewer_id)
+    )
+    return list(rows.all())
+
+
 async def _best_paths(
     session: AsyncSession,
-    viewer_id: uuid.UUID,
     candidates: Collection[uuid.UUID],
-    mine: dict[uuid.UUID, ties.TieSummary],
+    mutuals: dict[uuid.UUID, tuple[float, str]],
     settings: TrustSettings,
     at: datetime,
 ) -> dict[uuid.UUID, tuple[float, str]]:
     """For each candidate, the strongest path viewer - mutual - candidate and the mutual's
-    name. A mutual who is blocked with either end, or not active, carries nothing."""
-    if not mine:
+    name. `mutuals` are the viewer's usable ties (active, unblocked) with their strength; a
+    mutual and candidate blocked either way have no path between them."""
+    if not mutuals:
         return {}
-    theirs = aliased(Tie)
-    hidden_from_viewer = (
-        select(Block.blocked_id)
-        .where(Block.blocker_id == viewer_id)
-        .union(select(Block.blocker_id).where(Block.blocked_id == viewer_id))
-    )
-    blocked_with_candidate = exists().where(
+    mutual, candidate = col(Tie.resident_id), col(Tie.other_id)
+    blocked_pair = exists().where(
         or_(
-            (col(Block.blocker_id) == theirs.resident_id)
-            & (col(Block.blocked_id) == theirs.other_id),
-            (col(Block.blocker_id) == theirs.other_id)
-            & (col(Block.blocked_id) == theirs.resident_id),
+            (col(Block.blocker_id) == mutual) & (col(Block.blocked_id) == candidate),
+            (col(Block.blocker_id) == candidate) & (col(Block.blocked_id) == mutual),
         )
     )
-    connection = await session.connection()  # core rows: no ORM objects on the hot path
-    rows = await connection.execute(
-        select_columns(
-            col(theirs.resident_id),
-            col(theirs.other_id),
-            col(theirs.kind),
-            col(theirs.times),
-            col(theirs.last_at),
-            col(Resident.display_name),
-        )
-        .join(Resident, col(Resident.id) == theirs.resident_id)
-        .join(Tie, (col(Tie.other_id) == theirs.resident_id) & (col(Tie.resident_id) == viewer_id))
-        .where(col(theirs.other_id).in_(candidates))
-        .where(col(Resident.status) == ResidentStatus.active)
-        .where(col(theirs.resident_id).not_in(hidden_from_viewer))
-        .where(~blocked_with_candidate)
-        .distinct()
-    )
+    wanted = set(candidates)
+    query = select_columns(
+        mutual, candidate, col(Tie.kind), col(Tie.times), col(Tie.last_at)
+    ).where(mutual.in_(mutuals), ~blocked_pair)
+    if len(wanted) * len(mutuals) <= PROBES_IN_SQL:
+        # Few candidates: let the index pick them out. Many: read the mutuals' ranges and
+        # pick them out here, since two IN lists make the engine probe every pair.
+        query = query.where(candidate.in_(wanted))
+    connection = await session.connection()
+    rows = await connection.execute(query)
     decay = settings.decay
     legs: dict[tuple[uuid.UUID, uuid.UUID], list[float]] = {}
-    names: dict[uuid.UUID, str] = {}
-    for mutual, candidate, kind, times, last_at, name in rows.all():
-        legs.setdefault((mutual, candidate), []).append(decay.strength(kind, times, last_at, at))
-        names[mutual] = name
+    for via, to, kind, times, last_at in rows.all():
+        if to in wanted:
+            legs.setdefault((via, to), []).append(decay.strength(kind, times, last_at, at))
     best: dict[uuid.UUID, tuple[float, str]] = {}
-    for (mutual, candidate), strengths in sorted(legs.items()):
-        path = settings.two_hop_damping * mine[mutual].strength * ties.combined(strengths)
-        if candidate not in best or path > best[candidate][0]:
-            best[candidate] = (path, names[mutual])
+    for (via, to), strengths in sorted(legs.items()):
+        first_leg, name = mutuals[via]
+        path = settings.two_hop_damping * first_leg * ties.combined(strengths)
+        if to not in best or path > best[to][0]:
+            best[to] = (path, name)
     return best
 
 
+@dataclass
+class _Vouches:
+    by_residents: dict[uuid.UUID, int] = field(default_factory=dict)
+    by_connectors: dict[uuid.UUID, int] = field(default_factory=dict)
+    pairs: set[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=set)  # (voucher, vouchee)
+
+
 async def _vouches(
-    session: AsyncSession, candidates: Collection[uuid.UUID]
-) -> tuple[dict[uuid.UUID, int], dict[uuid.UUID, int]]:
-    rows = await session.exec(
-        select(Vouch.vouchee_id, Vouch.by_connector)
-        .join(Resident, col(Resident.id) == Vouch.voucher_id)
-        .where(col(Vouch.vouchee_id).in_(candidates))
-        .where(col(Vouch.revoked_at).is_(None))
-        .where(Resident.status == ResidentStatus.active)
-    )
-    by_residents: dict[uuid.UUID, int] = {}
-    by_connectors: dict[uuid.UUID, int] = {}
-    for vouchee, by_connector in rows.all():
-        tally = by_connectors if by_connector else by_residents
-        tally[vouchee] = tally.get(vouchee, 0) + 1
-    return by_residents, by_connectors
-
-
-async def _vouch_directions(
     session: AsyncSession, viewer_id: uuid.UUID, candidates: Collection[uuid.UUID]
-) -> set[tuple[uuid.UUID, uuid.UUID]]:
+) -> _Vouches:
+    """Live vouches for the candidates from active residents, and any a candidate made for
+    the viewer (to say who vouched for whom)."""
     rows = await session.exec(
-        select(Vouch.voucher_id, Vouch.vouchee_id)
+        select(Vouch.voucher_id, Vouch.vouchee_id, Vouch.by_connector)
+        .join(Resident, col(Resident.id) == Vouch.voucher_id)
         .where(col(Vouch.revoked_at).is_(None))
+        .where(col(Resident.status) == ResidentStatus.active)
         .where(
             or_(
-                (col(Vouch.voucher_id) == viewer_id) & col(Vouch.vouchee_id).in_(candidates),
+                col(Vouch.vouchee_id).in_(candidates),
                 (col(Vouch.vouchee_id) == viewer_id) & col(Vouch.voucher_id).in_(candidates),
             )
         )
     )
-    return set(rows.all())
+    found = _Vouches()
+    for voucher, vouchee, by_connector in rows.all():
+        found.pairs.add((voucher, vouchee))
+        if vouchee != viewer_id:
+            tally = found.by_connectors if by_connector else found.by_residents
+            tally[vouchee] = tally.get(vouchee, 0) + 1
+    return found
 
 
 def _direct_reasons(
@@ -218,22 +214,19 @@ async def trust_between(
     candidates = set(candidate_ids) - {viewer_id}
     if not candidates:
         return {}
-    candidates -= await _blocked(session, viewer_id, candidates)
-    connection = await session.connection()
-    my_rows = (
-        await connection.execute(
-            select_columns(
-                *map(col, (Tie.other_id, Tie.kind, Tie.times, Tie.since, Tie.last_at)),
-                col(Tie.context),
-            ).where(col(Tie.resident_id) == viewer_id)
-        )
-    ).all()
+    hidden = await _hidden_from(session, viewer_id)
+    candidates -= hidden
+    my_rows = await _my_ties(session, viewer_id)
     mine = ties.summarise(my_rows, settings.decay, at)
+    usable = {
+        row.other_id: (mine[row.other_id].strength, row.display_name)
+        for row in my_rows
+        if row.status == ResidentStatus.active and row.other_id not in hidden
+    }
     met = {row.other_id: (row.context, row.times) for row in my_rows if row.kind == TieKind.met}
-    paths = await _best_paths(session, viewer_id, candidates, mine, settings, at)
-    by_residents, by_connectors = await _vouches(session, candidates)
+    paths = await _best_paths(session, candidates, usable, settings, at)
+    vouches = await _vouches(session, viewer_id, candidates)
     in_force = await verifications.current(session, candidates, at)
-    vouch_pairs = await _vouch_directions(session, viewer_id, candidates)
 
     results: dict[uuid.UUID, Trust] = {}
     for candidate in sorted(candidates):
@@ -243,13 +236,13 @@ async def trust_between(
             trust.direct_kinds = mine[candidate].kinds
             context, count = met.get(candidate, (None, 0))
             trust.reasons += _direct_reasons(
-                viewer_id, candidate, trust.direct_kinds, vouch_pairs, context, count
+                viewer_id, candidate, trust.direct_kinds, vouches.pairs, context, count
             )
         elif candidate in paths:
             trust.via, trust.via_name = paths[candidate]
             trust.reasons.append(f"you both know {trust.via_name}")
-        trust.resident_vouches = by_residents.get(candidate, 0)
-        trust.connector_vouches = by_connectors.get(candidate, 0)
+        trust.resident_vouches = vouches.by_residents.get(candidate, 0)
+        trust.connector_vouches = vouches.by_connectors.get(candidate, 0)
         if trust.connector_vouches:
             trust.reasons.append("vouched for by a connector")
         if trust.resident_vouches:
