@@ -18,7 +18,7 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlmodel import select
 
 from api.db import Database
@@ -143,6 +143,12 @@ async def seed(database: Database, residents: int, tie_count: int) -> list[uuid.
             if a != b
         ],
     )
+    if database.engine.dialect.name == "postgresql":
+        # What autovacuum does soon after a bulk load; without statistics the planner
+        # guesses row counts and hash-joins whole tables.
+        async with database.engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.execute(text("ANALYZE"))
     return ids
 
 

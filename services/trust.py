@@ -27,7 +27,7 @@ from models.ties import Tie, TieKind
 from models.trust import Block
 from models.verifications import BADGE_LABELS, VerificationKind
 from models.vouches import Vouch
-from services import ties, verifications
+from services import bulk, ties, verifications
 
 RESIDENT_VOUCH = 0.1
 CONNECTOR_VOUCH = 0.3
@@ -118,11 +118,11 @@ async def _best_paths(
     wanted = set(candidates)
     query = select_columns(
         mutual, candidate, col(Tie.kind), col(Tie.times), col(Tie.last_at)
-    ).where(mutual.in_(mutuals), ~blocked_pair)
+    ).where(bulk.among(session, mutual, mutuals), ~blocked_pair)
     if len(wanted) * len(mutuals) <= PROBES_IN_SQL:
         # Few candidates: let the index pick them out. Many: read the mutuals' ranges and
         # pick them out here, since two IN lists make the engine probe every pair.
-        query = query.where(candidate.in_(wanted))
+        query = query.where(bulk.among(session, candidate, wanted))
     connection = await session.connection()
     rows = await connection.execute(query)
     decay = settings.decay
@@ -151,20 +151,32 @@ async def _vouches(
 ) -> _Vouches:
     """Live vouches for the candidates from active residents, and any a candidate made for
     the viewer (to say who vouched for whom)."""
-    rows = await session.exec(
-        select(Vouch.voucher_id, Vouch.vouchee_id, Vouch.by_connector)
-        .join(Resident, col(Resident.id) == Vouch.voucher_id)
-        .where(col(Vouch.revoked_at).is_(None))
-        .where(col(Resident.status) == ResidentStatus.active)
-        .where(
-            or_(
-                col(Vouch.vouchee_id).in_(candidates),
-                (col(Vouch.vouchee_id) == viewer_id) & col(Vouch.voucher_id).in_(candidates),
-            )
+    wanted = set(candidates)
+    rows = (
+        await session.exec(
+            select(Vouch.voucher_id, Vouch.vouchee_id, Vouch.by_connector)
+            # One IN list on one indexed column: an OR of two conditions here, or a join to
+            # resident, becomes a scan of a whole table on PostgreSQL.
+            .where(bulk.among(session, Vouch.vouchee_id, wanted | {viewer_id}))
+            .where(col(Vouch.revoked_at).is_(None))
         )
+    ).all()
+    vouchers = {voucher for voucher, _, _ in rows}
+    inactive = set(
+        (
+            await session.exec(
+                select(Resident.id)
+                .where(bulk.among(session, Resident.id, vouchers))
+                .where(col(Resident.status) != ResidentStatus.active)
+            )
+        ).all()
+        if vouchers
+        else ()
     )
     found = _Vouches()
-    for voucher, vouchee, by_connector in rows.all():
+    for voucher, vouchee, by_connector in rows:
+        if voucher in inactive or (vouchee == viewer_id and voucher not in wanted):
+            continue
         found.pairs.add((voucher, vouchee))
         if vouchee != viewer_id:
             tally = found.by_connectors if by_connector else found.by_residents

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.verifications import BADGE_LABELS, Badge, Verification, VerificationKind
+from services import bulk
 
 
 async def current(
@@ -18,7 +19,7 @@ async def current(
     """Per resident, each kind in force and when it lapses (None: never)."""
     rows = await session.exec(
         select(Verification)
-        .where(col(Verification.resident_id).in_(resident_ids))
+        .where(bulk.among(session, Verification.resident_id, resident_ids))
         .where(col(Verification.issued_on) <= at.date())
         .where(
             or_(col(Verification.expires_on).is_(None), col(Verification.expires_on) >= at.date())

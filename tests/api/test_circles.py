@@ -4,11 +4,19 @@ only with a circle (or a circle's circles), which strangers never see."""
 import random
 import uuid
 from collections import deque
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
+from asgi_lifespan import LifespanManager
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.app import create_app
+from api.db import Database
+from api.settings import Settings, TrustConfig
+from models.ties import TieKind
+from services import ties
 from tests.api.test_offers import NEAR, post_offer
 from tests.api.test_requests import post_request
 from tests.factories import Account, connect, register
@@ -194,3 +202,22 @@ async def test_no_one_outside_the_audience_ever_sees_a_circle_post(
         assert {o["id"] for o in feed.json()["items"]} == expected, (seed, viewer_index, graph)
         withheld += len(people) - 1 - len(expected)
     assert withheld > 0  # the draw did put someone outside some audience
+
+
+async def test_ties_fade_by_the_configured_half_life(
+    settings: Settings, test_database: Database, session: AsyncSession
+) -> None:
+    quick = settings.model_copy(update={"trust": TrustConfig(tie_half_life_days=10)})
+    app = create_app(quick, database=test_database)
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
+    ):
+        me, them = await register(client), await register(client)
+        met_at = ties.today() - timedelta(days=10)
+        await ties.record_tie(session, me.id, them.id, TieKind.met, at=met_at)
+        await session.commit()
+
+        member = (await _circle(client, me))["items"][0]
+
+    assert member["strength"] == pytest.approx(0.15, abs=0.001)  # 0.3, halved once
