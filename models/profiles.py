@@ -14,7 +14,6 @@ MUTUALS_NAMED = 5
 
 
 class TrustSummary(SQLModel):
-    score: float = Field(ge=0, le=1, description="0 to 1, from the reasons below.")
     reasons: list[str] = Field(description='In plain words, e.g. "you both know Sam".')
     your_tie: YourTie | None = Field(description="Your own tie with them, if you have one.")
     mutual_count: int = Field(description="How many people you both have a tie with.")
@@ -38,6 +37,6 @@ class ResidentProfile(SQLModel):
     trust: TrustSummary | None = Field(description="Null on your own profile.")
     vouches: list[VouchRecord] | None = Field(
         default=None,
-        description="Only for a connector of their neighbourhood (or an admin): the latest 20 "
-        "vouches for them, revoked ones included, with their notes.",
+        description="Only for a connector of their neighbourhood: the latest 20 vouches for "
+        "them, revoked ones included, with their notes.",
     )

@@ -11,14 +11,21 @@ from models.base import UTCDateTime, enum_column
 
 class TieKind(StrEnum):
     connected = "connected"  # both said yes to a connection
-    vouched = "vouched"  # one vouched for the other (see Vouch for who and when)
+    vouched = "vouched"  # one vouched for the other: held on the voucher's side only
     met = "met"  # both checked in at the same event and both opted in
     helped = "helped"  # a match between them completed
 
 
+# Ties both people chose. A vouch is one person's word about another: it counts in the
+# voucher's own circle and trust, but never makes them a bridge, a mutual, or a member of
+# the other's circle, since anyone can vouch for anyone without asking.
+MUTUAL_KINDS = frozenset({TieKind.connected, TieKind.met, TieKind.helped})
+
+
 class Tie(SQLModel, table=True):
-    """One kind of tie between two residents, stored once from each side, so "the ties of X"
-    is one index range whichever of the two X is. Private to the two of them."""
+    """One kind of tie, as `resident_id` holds it with `other_id`. Mutual kinds are stored
+    from both sides, so "the ties of X" is one index range; a vouch only from the voucher's.
+    Private to the two of them."""
 
     resident_id: uuid.UUID = Field(foreign_key="resident.id", primary_key=True, ondelete="CASCADE")
     other_id: uuid.UUID = Field(

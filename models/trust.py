@@ -71,6 +71,10 @@ class Connection(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     responded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When the person asked said no. Kept through a later withdrawal, and copied onto asks
+    # made during the quiet period (which never reach them), so the 90 days cannot be
+    # sidestepped and the asker sees nothing a plain unanswered ask would not show.
+    declined_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ConnectionCreate(SQLModel):

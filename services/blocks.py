@@ -14,7 +14,7 @@ from models.residents import Resident, ResidentStatus
 from models.ties import TieKind
 from models.trust import Block, BlockPublic, Connection, ConnectionStatus
 from models.vouches import Vouch
-from services import ties
+from services import pairs, ties
 from services.errors import InvalidInput, NotFound
 from services.posts import FeedKey, decode_cursor, encode_cursor
 
@@ -43,6 +43,7 @@ async def block(session: AsyncSession, blocker: Resident, blocked_id: uuid.UUID)
     blocked = await session.get(Resident, blocked_id)
     if blocked is None or blocked.status == ResidentStatus.erased:
         raise NotFound("No such resident.")
+    await pairs.lock_pair(session, blocker.id, blocked_id)
     existing = await session.get(Block, (blocker.id, blocked_id))
     if existing is None:
         existing = Block(blocker_id=blocker.id, blocked_id=blocked_id)
@@ -60,12 +61,16 @@ async def block(session: AsyncSession, blocker: Resident, blocked_id: uuid.UUID)
 
 
 async def _sever(session: AsyncSession, blocker_id: uuid.UUID, blocked_id: uuid.UUID) -> None:
-    """A block ends what joins the two by choice: their connection, any ask between them,
-    and the blocker's vouch. Unblocking does not restore them; it leaves room to start again."""
-    between = or_(
-        (col(Connection.requester_id) == blocker_id) & (col(Connection.addressee_id) == blocked_id),
-        (col(Connection.requester_id) == blocked_id) & (col(Connection.addressee_id) == blocker_id),
+    """A block ends what joins the two by choice: their connection, the blocker's asks and
+    vouch. An ask from the blocked person is declined, silently as every decline is, so it
+    stays "pending" in their view until it lapses. Unblocking restores none of it."""
+    by_blocker = (col(Connection.requester_id) == blocker_id) & (
+        col(Connection.addressee_id) == blocked_id
     )
+    by_blocked = (col(Connection.requester_id) == blocked_id) & (
+        col(Connection.addressee_id) == blocker_id
+    )
+    between = or_(by_blocker, by_blocked)
     ended = await session.exec(
         update(Connection)
         .where(between, col(Connection.status) == ConnectionStatus.accepted)
@@ -73,10 +78,16 @@ async def _sever(session: AsyncSession, blocker_id: uuid.UUID, blocked_id: uuid.
     )
     if ended.rowcount:
         await ties.withdraw_tie(session, blocker_id, blocked_id, TieKind.connected)
+    now = utcnow()
     await session.exec(
         update(Connection)
-        .where(between, col(Connection.status) == ConnectionStatus.pending)
-        .values(status=ConnectionStatus.withdrawn, responded_at=utcnow())
+        .where(by_blocker, col(Connection.status) == ConnectionStatus.pending)
+        .values(status=ConnectionStatus.withdrawn, responded_at=now)
+    )
+    await session.exec(
+        update(Connection)
+        .where(by_blocked, col(Connection.status) == ConnectionStatus.pending)
+        .values(status=ConnectionStatus.declined, responded_at=now, declined_at=now)
     )
     revoked = await session.exec(
         update(Vouch)

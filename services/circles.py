@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, exists, or_
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import col, select
@@ -14,6 +14,7 @@ from models.base import Page
 from models.posts import Visibility
 from models.residents import Resident, ResidentStatus
 from models.ties import CircleMember, Tie
+from models.trust import Block
 from services import blocks, ties
 from services.posts import FeedKey, decode_cursor, encode_cursor
 
@@ -67,24 +68,41 @@ async def _names(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.U
     return dict(rows.all())
 
 
+def _unblocked(a: Any, b: Any) -> ColumnElement[bool]:
+    return ~exists().where(
+        or_(
+            (col(Block.blocker_id) == a) & (col(Block.blocked_id) == b),
+            (col(Block.blocker_id) == b) & (col(Block.blocked_id) == a),
+        )
+    )
+
+
 def audience_holds(viewer_id: uuid.UUID, visibility: Any, owner_id: Any) -> ColumnElement[bool]:
-    """A filter on a post's columns: the viewer is in the audience it was shared with. The
-    circle sets are uncorrelated subqueries, so each is built once per query, not per post."""
-    mine = aliased(Tie)
-    theirs = aliased(Tie)
-    circle = select(Tie.other_id).where(Tie.resident_id == viewer_id)
-    circle_of_circle = (
-        select(theirs.other_id)
-        .join(mine, col(mine.other_id) == theirs.resident_id)
-        .where(mine.resident_id == viewer_id)
+    """A filter on a post's columns: the viewer is in the audience it was shared with.
+
+    Decided from the owner's side: the owner's ties (their own vouches too) hold the viewer,
+    or, for `circle_of_circle`, the ties of someone the owner has a tie with, as long as
+    that someone is active and blocked with neither end. A tie made from the viewer's side
+    alone (their vouch) never lets them in. The subqueries are uncorrelated, so each is
+    built once per feed, not once per post."""
+    held_by = select(Tie.resident_id).where(Tie.other_id == viewer_id)
+    owners_tie, bridges_tie, bridge = aliased(Tie), aliased(Tie), aliased(Resident)
+    held_through_one = (
+        select(owners_tie.resident_id)
+        .join(bridges_tie, col(bridges_tie.resident_id) == owners_tie.other_id)
+        .join(bridge, col(bridge.id) == owners_tie.other_id)
+        .where(bridges_tie.other_id == viewer_id)
+        .where(col(bridge.status) == ResidentStatus.active)
+        .where(_unblocked(owners_tie.resident_id, owners_tie.other_id))
+        .where(_unblocked(bridges_tie.resident_id, viewer_id))
     )
     owner = col(owner_id)
     return or_(
         col(visibility) == Visibility.nearby,
         owner == viewer_id,
-        and_(col(visibility) == Visibility.circle, owner.in_(circle)),
+        and_(col(visibility) == Visibility.circle, owner.in_(held_by)),
         and_(
             col(visibility) == Visibility.circle_of_circle,
-            or_(owner.in_(circle), owner.in_(circle_of_circle)),
+            or_(owner.in_(held_by), owner.in_(held_through_one)),
         ),
     )

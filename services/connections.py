@@ -8,7 +8,6 @@ import uuid
 from datetime import timedelta
 
 from sqlalchemy import or_, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,12 +21,15 @@ from models.trust import (
     ConnectionStatus,
     ResidentRef,
 )
-from services import blocks, ties
+from services import blocks, pairs, ties
 from services.errors import Conflict, InvalidInput, NotFound
 from services.posts import FeedKey, decode_cursor, encode_cursor
 
 ASK_LIFETIME = timedelta(days=30)
 QUIET_AFTER_DECLINE = timedelta(days=90)
+PENDING = ConnectionStatus.pending
+# What the asker sees as "pending": a no is never shown to them.
+SEEN_AS_PENDING = (ConnectionStatus.pending, ConnectionStatus.declined)
 
 
 def _between(a: uuid.UUID, b: uuid.UUID) -> object:
@@ -53,69 +55,77 @@ def _view(connection: Connection, viewer_id: uuid.UUID, other: Resident) -> Conn
 async def ask(
     session: AsyncSession, asker: Resident, addressee_id: uuid.UUID, message: str
 ) -> ConnectionPublic:
+    """Idempotent. Someone blocked either way gets the same answer as for an account that is
+    gone, as their profile does: nothing tells a block from a departure."""
     if addressee_id == asker.id:
         raise InvalidInput("You cannot connect with yourself.", field=("resident_id",))
     addressee = await session.get(Resident, addressee_id)
-    if addressee is None or addressee.status != ResidentStatus.active:
+    if (
+        addressee is None
+        or addressee.status != ResidentStatus.active
+        or await blocks.blocked_either_way(session, asker.id, addressee_id)
+    ):
         raise NotFound("No such resident.")
+    await pairs.lock_pair(session, asker.id, addressee_id)
     now = utcnow()
-    blocked = await blocks.blocked_either_way(session, asker.id, addressee_id)
     found = await session.exec(
         select(Connection)
         .where(_between(asker.id, addressee_id))  # type: ignore[arg-type]
-        .order_by(col(Connection.created_at).desc())
+        .order_by(col(Connection.created_at).desc(), col(Connection.id).desc())
+        .execution_options(populate_existing=True)
     )
+    quiet_since = None
     for earlier in found.all():
         if earlier.status == ConnectionStatus.accepted:
-            raise Conflict("You are already connected.")
-        live = earlier.status == ConnectionStatus.pending and earlier.expires_at > now
-        if live and earlier.requester_id == addressee_id and not blocked:
-            # They asked first: asking back is saying yes.
-            return await accept(session, asker, earlier.id)
-        if live and earlier.requester_id == asker.id:
-            return _view(earlier, asker.id, addressee)
-        quiet = (
-            earlier.status == ConnectionStatus.declined
-            and earlier.requester_id == asker.id
-            and earlier.responded_at is not None
-            and earlier.responded_at > now - QUIET_AFTER_DECLINE
-        )
-        if quiet:
-            # No pestering, and no telling: the asker sees what an unanswered ask looks like.
-            earlier.expires_at = max(earlier.expires_at, now + ASK_LIFETIME)
-            return _view(earlier, asker.id, addressee)
+            return _view(earlier, asker.id, addressee)  # already connected: nothing to do
+        if earlier.status == ConnectionStatus.ended:
+            break  # what came before a connection that has ended no longer counts
+        live = earlier.expires_at > now
+        if live and earlier.requester_id == asker.id and earlier.status in SEEN_AS_PENDING:
+            return _view(earlier, asker.id, addressee)  # declined or not, it looks the same
+        if live and earlier.requester_id == addressee_id and earlier.status == PENDING:
+            return await accept(session, asker, earlier.id)  # they asked first: this is a yes
+        declined = earlier.declined_at
+        if earlier.requester_id == asker.id and declined and declined > now - QUIET_AFTER_DECLINE:
+            quiet_since = quiet_since or declined
     await session.exec(
         update(Connection)
         .where(col(Connection.requester_id) == asker.id)
         .where(col(Connection.addressee_id) == addressee_id)
         .where(col(Connection.status) == ConnectionStatus.pending)
         .values(status=ConnectionStatus.expired)
-    )  # only lapsed ones are left pending here: the live one was returned above
+    )  # only lapsed ones are left pending here: a live one was returned above
     connection = Connection(
         requester_id=asker.id,
         addressee_id=addressee_id,
         message=message,
         expires_at=now + ASK_LIFETIME,
     )
-    try:
-        async with session.begin_nested():
-            session.add(connection)
-    except IntegrityError:  # the same ask sent twice at once: answer with the one that won
-        winner = await session.exec(
-            select(Connection)
-            .where(Connection.requester_id == asker.id)
-            .where(Connection.addressee_id == addressee_id)
-            .where(Connection.status == ConnectionStatus.pending)
-        )
-        return _view(winner.one(), asker.id, addressee)
+    if quiet_since is not None:
+        # Inside the 90 days after a no: a new ask that looks pending to the asker, lapses
+        # like any other, and never reaches the person who said no.
+        connection.status = ConnectionStatus.declined
+        connection.declined_at = connection.responded_at = quiet_since
+    session.add(connection)
+    await session.flush()
     return _view(connection, asker.id, addressee)
+
+
+async def _locked(session: AsyncSession, connection_id: uuid.UUID) -> Connection | None:
+    """The connection, read again under the pair's lock, so that a double tap (or an answer
+    racing a block) finds what the first request left."""
+    connection = await session.get(Connection, connection_id)
+    if connection is None:
+        return None
+    await pairs.lock_pair(session, connection.requester_id, connection.addressee_id)
+    await session.refresh(connection)
+    return connection
 
 
 async def _incoming_pending(
     session: AsyncSession, addressee: Resident, connection_id: uuid.UUID
 ) -> Connection:
-    # Locked: a double-tapped "accept" waits for the first and then finds it answered.
-    connection = await session.get(Connection, connection_id, with_for_update=True)
+    connection = await _locked(session, connection_id)
     if (
         connection is None
         or connection.addressee_id != addressee.id
@@ -136,19 +146,15 @@ async def accept(
         .where(_between(connection.requester_id, addressee.id))  # type: ignore[arg-type]
         .where(Connection.status == ConnectionStatus.accepted)
     )
-    if already.first() is not None:  # they had asked each other at once
+    if already.first() is not None:
         raise Conflict("You are already connected.")
     connection.status = ConnectionStatus.accepted
     connection.responded_at = utcnow()
     session.add(connection)
     await session.flush()
-    await ties.record_tie(
-        session,
-        connection.requester_id,
-        addressee.id,
-        TieKind.connected,
-        at=connection.responded_at,
-    )
+    requester_id = connection.requester_id
+    at = connection.responded_at
+    await ties.record_tie(session, requester_id, addressee.id, TieKind.connected, at=at)
     requester = await session.get(Resident, connection.requester_id)
     assert requester is not None
     return _view(connection, addressee.id, requester)
@@ -157,29 +163,25 @@ async def accept(
 async def decline(session: AsyncSession, addressee: Resident, connection_id: uuid.UUID) -> None:
     connection = await _incoming_pending(session, addressee, connection_id)
     connection.status = ConnectionStatus.declined
-    connection.responded_at = utcnow()
+    connection.declined_at = connection.responded_at = utcnow()
     session.add(connection)
     await session.flush()
 
 
 async def remove(session: AsyncSession, party: Resident, connection_id: uuid.UUID) -> None:
     """Withdraw your own ask, or end a connection from either side."""
-    connection = await session.get(Connection, connection_id, with_for_update=True)
-    mine = connection is not None and party.id in (
-        connection.requester_id,
-        connection.addressee_id,
-    )
-    if connection is None or not mine:
+    connection = await _locked(session, connection_id)
+    if connection is None or party.id not in (connection.requester_id, connection.addressee_id):
         raise NotFound("No such connection.")
     if connection.status == ConnectionStatus.accepted:
         connection.status = ConnectionStatus.ended
         await ties.withdraw_tie(
             session, connection.requester_id, connection.addressee_id, TieKind.connected
         )
-    elif connection.status == ConnectionStatus.pending and connection.requester_id == party.id:
+    elif connection.requester_id == party.id and connection.status in SEEN_AS_PENDING:
+        # A declined ask is withdrawn just like a pending one; `declined_at` stays, so the
+        # 90 quiet days still hold.
         connection.status = ConnectionStatus.withdrawn
-    elif connection.status == ConnectionStatus.declined and connection.requester_id == party.id:
-        pass  # withdrawing an ask that was (unknown to them) declined: nothing to change
     else:
         raise NotFound("No such connection.")
     connection.responded_at = connection.responded_at or utcnow()
@@ -205,7 +207,7 @@ async def listing(
             .where(blocks.not_hidden_from(viewer.id, Connection.requester_id))
         )
     elif kind == ConnectionKind.outgoing:
-        shown = col(Connection.status).in_([ConnectionStatus.pending, ConnectionStatus.declined])
+        shown = col(Connection.status).in_(SEEN_AS_PENDING)
         query = (
             query.join(Resident, col(Resident.id) == Connection.addressee_id)
             .where(Connection.requester_id == viewer.id)

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.neighbourhoods import NeighbourhoodConnector
 from models.profiles import MUTUALS_NAMED, ResidentProfile, TrustSummary
 from models.residents import Resident, ResidentStatus
-from models.ties import Tie, YourTie
+from models.ties import MUTUAL_KINDS, Tie, YourTie
 from models.trust import ResidentRef
 from services import blocks, residents, ties, verifications, vouches
 from services.errors import NotFound
@@ -22,11 +22,13 @@ async def _mutuals(
 ) -> tuple[int, list[ResidentRef]]:
     """People both have a tie with and neither has blocked, or been blocked by."""
     mine, theirs = aliased(Tie), aliased(Tie)
-    shared = (
+    shared = (  # ties both sides chose: a vouch, made without asking, never makes a mutual
         select(mine.other_id)
         .join(theirs, col(theirs.resident_id) == mine.other_id)
         .where(mine.resident_id == viewer_id)
         .where(theirs.other_id == subject_id)
+        .where(col(mine.kind).in_(MUTUAL_KINDS))
+        .where(col(theirs.kind).in_(MUTUAL_KINDS))
         .distinct()
         .subquery()
     )
@@ -45,9 +47,8 @@ async def _mutuals(
 
 
 async def _connects_for(session: AsyncSession, viewer: Resident, subject: Resident) -> bool:
-    """Whether the viewer is a connector (or admin) responsible for the subject."""
-    if viewer.is_admin:
-        return True
+    """Whether the viewer is a connector of the subject's neighbourhood. (Not an admin as
+    such: vouch notes are for the connectors who know the people involved.)"""
     theirs = {n.id for n in await residents.neighbourhoods_of(session, subject)}
     if not theirs:
         return False
@@ -76,7 +77,6 @@ async def profile(
         tie = await ties.between(session, viewer.id, subject.id, settings.decay, at)
         mutual_count, mutuals = await _mutuals(session, viewer.id, subject.id)
         summary = TrustSummary(
-            score=round(trust.score, 3),
             reasons=trust.reasons,
             your_tie=YourTie(kinds=tie.kinds, strength=round(tie.strength, 3), since=tie.since)
             if tie

@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, func, update
+from sqlalchemy import case, delete, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import utcnow
-from models.ties import Tie, TieKind
+from models.ties import MUTUAL_KINDS, Tie, TieKind
 
 WEIGHTS = {
     TieKind.connected: 0.6,
@@ -82,6 +82,10 @@ def summarise(rows: Iterable[Any], decay: Decay, at: datetime) -> dict[uuid.UUID
     }
 
 
+def _sides(a: uuid.UUID, b: uuid.UUID, kind: TieKind) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    return [(a, b), (b, a)] if kind in MUTUAL_KINDS else [(a, b)]
+
+
 def _insert(session: AsyncSession) -> Any:
     dialect = session.get_bind().dialect.name
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -96,8 +100,9 @@ async def record_tie(
     at: datetime | None = None,
     context: str | None = None,
 ) -> None:
-    """Add one piece of evidence of `kind` between a and b (both sides). An upsert, so two
-    requests recording the same tie at once both count and neither fails."""
+    """Add one piece of evidence of `kind` between a and b: from both sides for a mutual
+    kind, from a's side only for a vouch (a vouched for b). An upsert, so two requests
+    recording the same tie at once both count and neither fails."""
     if a == b:
         raise ValueError("a tie needs two different residents")
     at = at or utcnow()
@@ -111,7 +116,7 @@ async def record_tie(
             "last_at": at,
             "context": context,
         }
-        for x, y in ((a, b), (b, a))
+        for x, y in _sides(a, b, kind)
     ]
     insert = _insert(session)(Tie).values(rows)
     newer = insert.excluded.last_at > Tie.last_at
@@ -131,9 +136,11 @@ async def record_tie(
 
 
 async def withdraw_tie(session: AsyncSession, a: uuid.UUID, b: uuid.UUID, kind: TieKind) -> None:
-    """Take back one piece of evidence (a vouch revoked, a connection ended); the tie of
-    that kind goes when none is left."""
-    pair = (col(Tie.resident_id).in_([a, b])) & (col(Tie.other_id).in_([a, b]))
+    """Take back one piece of evidence (a's vouch for b revoked, a connection ended); the
+    tie of that kind goes when none is left."""
+    pair = or_(
+        *((col(Tie.resident_id) == x) & (col(Tie.other_id) == y) for x, y in _sides(a, b, kind))
+    )
     await session.exec(update(Tie).where(pair, col(Tie.kind) == kind).values(times=Tie.times - 1))
     await session.exec(delete(Tie).where(pair, col(Tie.kind) == kind, col(Tie.times) <= 0))
 

@@ -1,11 +1,14 @@
 """Trust between a viewer and candidates: how well they are joined, and why, in plain words.
 
 The score, in [0, 1], is deterministic for the same data and date:
-- the direct tie's strength, else the best two-hop path through someone both have a tie
-  with (damped: the product of the two strengths times `two_hop_damping`);
+- the direct tie's strength as the viewer holds it (their own vouch counts; a vouch *for*
+  the viewer does not, since anyone may make one), else the best two-hop path through
+  someone both have a mutual tie with (damped: the two strengths times `two_hop_damping`);
 - raised by live vouches (a connector's counts more) and by current verifications, each
   capped, so that endorsements alone (at most 0.48) stay below a fresh connection (0.6).
-Pairs blocked either way are left out of the answer altogether.
+Pairs blocked either way are left out of the answer altogether. The score is for ranking:
+shown exactly, with the viewer's own tie strengths beside it, it would let them work out the
+strength of other people's ties, so residents should only ever see it coarsened.
 
 Built to score a batch (hundreds of candidates) in a fixed number of queries: the viewer's
 ties, the paths through them, blocks, vouches and verifications.
@@ -23,7 +26,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.residents import Resident, ResidentStatus
-from models.ties import Tie, TieKind
+from models.ties import MUTUAL_KINDS, Tie, TieKind
 from models.trust import Block
 from models.verifications import BADGE_LABELS, VerificationKind
 from models.vouches import Vouch
@@ -104,8 +107,8 @@ async def _best_paths(
     at: datetime,
 ) -> dict[uuid.UUID, tuple[float, str]]:
     """For each candidate, the strongest path viewer - mutual - candidate and the mutual's
-    name. `mutuals` are the viewer's usable ties (active, unblocked) with their strength; a
-    mutual and candidate blocked either way have no path between them."""
+    name. `mutuals` are the viewer's usable mutual ties (active, unblocked) with their
+    strength; a mutual and candidate blocked either way have no path between them."""
     if not mutuals:
         return {}
     mutual, candidate = col(Tie.resident_id), col(Tie.other_id)
@@ -118,7 +121,11 @@ async def _best_paths(
     wanted = set(candidates)
     query = select_columns(
         mutual, candidate, col(Tie.kind), col(Tie.times), col(Tie.last_at)
-    ).where(bulk.among(session, mutual, mutuals), ~blocked_pair)
+    ).where(
+        bulk.among(session, mutual, mutuals),
+        col(Tie.kind).in_(MUTUAL_KINDS),  # "you both know": ties both people chose
+        ~blocked_pair,
+    )
     if len(wanted) * len(mutuals) <= PROBES_IN_SQL:
         # Few candidates: let the index pick them out. Many: read the mutuals' ranges and
         # pick them out here, since two IN lists make the engine probe every pair.
@@ -139,25 +146,16 @@ async def _best_paths(
     return best
 
 
-@dataclass
-class _Vouches:
-    by_residents: dict[uuid.UUID, int] = field(default_factory=dict)
-    by_connectors: dict[uuid.UUID, int] = field(default_factory=dict)
-    pairs: set[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=set)  # (voucher, vouchee)
-
-
 async def _vouches(
-    session: AsyncSession, viewer_id: uuid.UUID, candidates: Collection[uuid.UUID]
-) -> _Vouches:
-    """Live vouches for the candidates from active residents, and any a candidate made for
-    the viewer (to say who vouched for whom)."""
-    wanted = set(candidates)
+    session: AsyncSession, candidates: Collection[uuid.UUID]
+) -> tuple[dict[uuid.UUID, int], dict[uuid.UUID, int]]:
+    """Live vouches for each candidate from active residents: by neighbours, by connectors."""
     rows = (
         await session.exec(
             select(Vouch.voucher_id, Vouch.vouchee_id, Vouch.by_connector)
-            # One IN list on one indexed column: an OR of two conditions here, or a join to
-            # resident, becomes a scan of a whole table on PostgreSQL.
-            .where(bulk.among(session, Vouch.vouchee_id, wanted | {viewer_id}))
+            # No join to resident: with hundreds of ids PostgreSQL would hash-join the whole
+            # table; the few vouchers are checked in a second, indexed query instead.
+            .where(bulk.among(session, Vouch.vouchee_id, candidates))
             .where(col(Vouch.revoked_at).is_(None))
         )
     ).all()
@@ -173,36 +171,21 @@ async def _vouches(
         if vouchers
         else ()
     )
-    found = _Vouches()
+    by_residents: dict[uuid.UUID, int] = {}
+    by_connectors: dict[uuid.UUID, int] = {}
     for voucher, vouchee, by_connector in rows:
-        if voucher in inactive or (vouchee == viewer_id and voucher not in wanted):
-            continue
-        found.pairs.add((voucher, vouchee))
-        if vouchee != viewer_id:
-            tally = found.by_connectors if by_connector else found.by_residents
+        if voucher not in inactive:
+            tally = by_connectors if by_connector else by_residents
             tally[vouchee] = tally.get(vouchee, 0) + 1
-    return found
+    return by_residents, by_connectors
 
 
-def _direct_reasons(
-    viewer_id: uuid.UUID,
-    candidate: uuid.UUID,
-    kinds: list[TieKind],
-    vouch_pairs: set[tuple[uuid.UUID, uuid.UUID]],
-    met_context: str | None,
-    met_count: int,
-) -> list[str]:
+def _direct_reasons(kinds: list[TieKind], met_context: str | None, met_count: int) -> list[str]:
     reasons = []
     if TieKind.connected in kinds:
         reasons.append("you are connected")
-    if TieKind.vouched in kinds:
-        mine, theirs = (viewer_id, candidate) in vouch_pairs, (candidate, viewer_id) in vouch_pairs
-        if mine and theirs:
-            reasons.append("you have vouched for each other")
-        elif mine:
-            reasons.append("you vouched for them")
-        elif theirs:
-            reasons.append("they vouched for you")
+    if TieKind.vouched in kinds:  # held on the voucher's side: the viewer's own vouch
+        reasons.append("you vouched for them")
     if TieKind.met in kinds:
         if met_count > 1:
             reasons.append(f"you have met at {met_count} events")
@@ -230,14 +213,20 @@ async def trust_between(
     candidates -= hidden
     my_rows = await _my_ties(session, viewer_id)
     mine = ties.summarise(my_rows, settings.decay, at)
-    usable = {
-        row.other_id: (mine[row.other_id].strength, row.display_name)
+    mutual_rows = [
+        row
         for row in my_rows
-        if row.status == ResidentStatus.active and row.other_id not in hidden
+        if row.kind in MUTUAL_KINDS
+        and row.status == ResidentStatus.active
+        and row.other_id not in hidden
+    ]
+    bridges = ties.summarise(mutual_rows, settings.decay, at)
+    usable = {
+        row.other_id: (bridges[row.other_id].strength, row.display_name) for row in mutual_rows
     }
     met = {row.other_id: (row.context, row.times) for row in my_rows if row.kind == TieKind.met}
     paths = await _best_paths(session, candidates, usable, settings, at)
-    vouches = await _vouches(session, viewer_id, candidates)
+    by_residents, by_connectors = await _vouches(session, candidates)
     in_force = await verifications.current(session, candidates, at)
 
     results: dict[uuid.UUID, Trust] = {}
@@ -247,14 +236,12 @@ async def trust_between(
             trust.direct = mine[candidate].strength
             trust.direct_kinds = mine[candidate].kinds
             context, count = met.get(candidate, (None, 0))
-            trust.reasons += _direct_reasons(
-                viewer_id, candidate, trust.direct_kinds, vouches.pairs, context, count
-            )
+            trust.reasons += _direct_reasons(trust.direct_kinds, context, count)
         elif candidate in paths:
             trust.via, trust.via_name = paths[candidate]
             trust.reasons.append(f"you both know {trust.via_name}")
-        trust.resident_vouches = vouches.by_residents.get(candidate, 0)
-        trust.connector_vouches = vouches.by_connectors.get(candidate, 0)
+        trust.resident_vouches = by_residents.get(candidate, 0)
+        trust.connector_vouches = by_connectors.get(candidate, 0)
         if trust.connector_vouches:
             trust.reasons.append("vouched for by a connector")
         if trust.resident_vouches:

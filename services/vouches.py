@@ -13,7 +13,7 @@ from models.residents import Resident, ResidentStatus
 from models.ties import TieKind
 from models.trust import ResidentRef
 from models.vouches import Vouch, VouchPublic, VouchRecord
-from services import blocks, ties
+from services import blocks, pairs, ties
 from services.errors import InvalidInput, NotFound
 from services.posts import FeedKey, decode_cursor, encode_cursor
 
@@ -64,6 +64,7 @@ async def vouch(
         or await blocks.blocked_either_way(session, voucher.id, vouchee_id)
     ):
         raise NotFound("No such resident.")
+    await pairs.lock_pair(session, voucher.id, vouchee_id)
     existing = await _live(session, voucher.id, vouchee_id)
     if existing is not None:
         return _public(existing, vouchee)
@@ -85,7 +86,10 @@ async def vouch(
 
 
 async def revoke(session: AsyncSession, voucher: Resident, vouch_id: uuid.UUID) -> None:
-    made = await session.get(Vouch, vouch_id, with_for_update=True)  # one revoke counts once
+    made = await session.get(Vouch, vouch_id)
+    if made is not None:  # read again under the pair's lock: one revoke counts once
+        await pairs.lock_pair(session, made.voucher_id, made.vouchee_id)
+        await session.refresh(made)
     if made is None or made.voucher_id != voucher.id or made.revoked_at is not None:
         raise NotFound("No such vouch.")
     await revoke_made(session, made)

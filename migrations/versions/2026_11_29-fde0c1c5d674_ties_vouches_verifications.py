@@ -53,17 +53,25 @@ def upgrade() -> None:
     with op.batch_alter_table("tie", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_tie_other_id"), ["other_id"], unique=False)
 
-    # Connections accepted before ties existed become `connected` ties, from both sides.
+    # Connections accepted before ties existed become `connected` ties, from both sides:
+    # one per pair (a pair could hold two accepted rows then), none for a blocked pair.
     op.execute(
         """
         INSERT INTO tie (resident_id, other_id, kind, since, last_at, times, context)
-        SELECT requester_id, addressee_id, 'connected', COALESCE(responded_at, created_at),
-               COALESCE(responded_at, created_at), 1, NULL
-        FROM connection WHERE status = 'accepted'
-        UNION ALL
-        SELECT addressee_id, requester_id, 'connected', COALESCE(responded_at, created_at),
-               COALESCE(responded_at, created_at), 1, NULL
-        FROM connection WHERE status = 'accepted'
+        SELECT a, b, 'connected', MIN(at), MAX(at), 1, NULL FROM (
+            SELECT requester_id AS a, addressee_id AS b,
+                   COALESCE(responded_at, created_at) AS at
+            FROM connection WHERE status = 'accepted'
+            UNION ALL
+            SELECT addressee_id, requester_id, COALESCE(responded_at, created_at)
+            FROM connection WHERE status = 'accepted'
+        ) AS pairs
+        WHERE NOT EXISTS (
+            SELECT 1 FROM block
+            WHERE (block.blocker_id = pairs.a AND block.blocked_id = pairs.b)
+               OR (block.blocker_id = pairs.b AND block.blocked_id = pairs.a)
+        )
+        GROUP BY a, b
         """
     )
 

@@ -112,7 +112,7 @@ async def test_a_profile_shows_trust_from_the_viewers_side(client: httpx.AsyncCl
     assert trust["mutual_count"] == 1  # Hid is blocked by Sol: neither counted nor named
     assert trust["mutuals"] == [{"id": str(sam.id), "display_name": "Sam"}]
     assert trust["reasons"] == ["you both know Sam"]
-    assert 0 < trust["score"] < 0.6
+    assert "score" not in trust  # exact, it would let Vi work out the Sam-Sol tie's strength
     assert own["trust"] is None
     for leaked in ("home_cell", "email", "cell", "ties", "circle"):
         assert leaked not in profile

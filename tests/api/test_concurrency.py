@@ -149,3 +149,36 @@ async def test_a_double_tapped_ask_and_accept_make_one_connection(
     assert [m["kinds"] for m in circle.json()["items"]] == [["connected"]]
     assert ended.status_code == 204
     assert after.json()["items"] == []  # one accept counted once, so one end removes it
+
+
+async def test_a_block_racing_an_accept_always_wins(committed_client: httpx.AsyncClient) -> None:
+    """Whichever lands first, the pair ends up unconnected with no tie between them."""
+    pairs = [(await register(committed_client), await register(committed_client)) for _ in range(4)]
+    asks = [
+        await committed_client.post(
+            "/v1/connections", headers=asker.headers, json={"resident_id": str(other.id)}
+        )
+        for asker, other in pairs
+    ]
+
+    await asyncio.gather(
+        *(
+            call
+            for (asker, other), ask in zip(pairs, asks, strict=True)
+            for call in (
+                committed_client.post(
+                    f"/v1/connections/{ask.json()['id']}/accept", headers=other.headers
+                ),
+                committed_client.post(
+                    "/v1/blocks", headers=asker.headers, json={"resident_id": str(other.id)}
+                ),
+            )
+        )
+    )
+
+    for asker, other in pairs:
+        for who in (asker, other):
+            circle = await committed_client.get("/v1/me/circle", headers=who.headers)
+            connected = await committed_client.get("/v1/connections", headers=who.headers)
+            assert circle.json()["items"] == []
+            assert connected.json()["items"] == []

@@ -4,7 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import time_machine
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.residents import Resident, ResidentStatus
 from tests.factories import Account, register, sign_in
 
 
@@ -36,8 +38,9 @@ async def test_ask_and_accept(client: httpx.AsyncClient) -> None:
         {"id": str(bob.id), "display_name": "Robin"}
     ]
     assert len(await _list(client, bob, "connected")) == 1
-    again = await _ask(client, alice, bob)
-    assert again.status_code == 409
+    again = await _ask(client, alice, bob)  # asking again changes nothing
+    assert again.status_code == 201
+    assert (again.json()["id"], again.json()["status"]) == (asked.json()["id"], "accepted")
 
 
 async def test_a_decline_is_never_shown_and_stops_pestering(client: httpx.AsyncClient) -> None:
@@ -83,15 +86,30 @@ async def test_only_the_asked_may_answer(client: httpx.AsyncClient) -> None:
         assert answer.status_code == 404
 
 
-async def test_a_blocked_asker_never_reaches(client: httpx.AsyncClient) -> None:
-    alice, bob = await register(client), await register(client)
-    await client.post("/v1/blocks", headers=bob.headers, json={"resident_id": str(alice.id)})
-    asked = await _ask(client, alice, bob)
+async def test_a_block_looks_like_an_account_that_is_gone(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """Every door answers a blocked person as it answers for a suspended account, so no
+    combination of answers tells a block apart."""
+    spy, blocker, suspended = await register(client), await register(client), await register(client)
+    await client.post("/v1/blocks", headers=blocker.headers, json={"resident_id": str(spy.id)})
+    row = await session.get(Resident, suspended.id)
+    assert row is not None
+    row.status = ResidentStatus.suspended
+    session.add(row)
+    await session.flush()
 
-    assert asked.status_code == 201  # silent: Alice cannot tell she is blocked
-    assert await _list(client, bob, "incoming") == []
-    accept = await client.post(f"/v1/connections/{asked.json()['id']}/accept", headers=bob.headers)
-    assert accept.status_code == 404
+    answers = {}
+    for name, other in (("blocker", blocker), ("suspended", suspended)):
+        body = {"resident_id": str(other.id)}
+        answers[name] = (
+            (await client.get(f"/v1/residents/{other.id}", headers=spy.headers)).status_code,
+            (await client.post("/v1/connections", headers=spy.headers, json=body)).status_code,
+            (await client.post("/v1/vouches", headers=spy.headers, json=body)).status_code,
+        )
+
+    assert answers["blocker"] == answers["suspended"] == (404, 404, 404)
+    assert await _list(client, blocker, "incoming") == []
 
 
 async def test_either_side_may_end_it(client: httpx.AsyncClient) -> None:

@@ -91,8 +91,9 @@ async def test_migrate_command(tmp_path: Path) -> None:
 
 
 async def test_data_made_before_ties_is_carried_over(tmp_path: Path) -> None:
-    """Accepted connections from before the tie table become ties; duplicate pending asks
-    from before the one-pending-ask index lapse, all but the newest."""
+    """Accepted connections from before the tie table become ties, one per pair, none for a
+    blocked pair (whose connection ends); duplicate pending asks from before the
+    one-pending-ask index lapse, all but the newest; declines keep their date."""
     resident = sa.table(
         "resident",
         *(sa.column(name, sa.Uuid) for name in ("id",)),
@@ -112,7 +113,8 @@ async def test_data_made_before_ties_is_carried_over(tmp_path: Path) -> None:
         sa.column("responded_at", sa.DateTime(timezone=True)),
     )
     now = datetime.now(UTC)
-    a, b, c = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    a, b, c, d = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    blocked_pair = uuid.uuid4()
     newest_ask = uuid.uuid4()
     async with fresh_database(tmp_path) as url:
         await upgrade(url, "ef5e33403f26")  # connections, before ties
@@ -137,9 +139,15 @@ async def test_data_made_before_ties_is_carried_over(tmp_path: Path) -> None:
                         "created_at": now,
                         "updated_at": now,
                     }
-                    for rid in (a, b, c)
+                    for rid in (a, b, c, d)
                 ],
             )
+            block = sa.table(
+                "block",
+                *(sa.column(n, sa.Uuid) for n in ("blocker_id", "blocked_id")),
+                sa.column("created_at", sa.DateTime(timezone=True)),
+            )
+            await db.execute(block.insert(), {"blocker_id": d, "blocked_id": a, "created_at": now})
             base = {"message": "", "expires_at": now + timedelta(days=30), "responded_at": None}
             await db.execute(
                 connection_table.insert(),
@@ -162,6 +170,24 @@ async def test_data_made_before_ties_is_carried_over(tmp_path: Path) -> None:
                         "created_at": now - timedelta(minutes=1),
                     },
                     base
+                    | {  # the same pair, accepted from the other side too
+                        "id": uuid.uuid4(),
+                        "requester_id": b,
+                        "addressee_id": a,
+                        "status": "accepted",
+                        "created_at": now,
+                        "responded_at": now - timedelta(hours=1),
+                    },
+                    base
+                    | {
+                        "id": blocked_pair,
+                        "requester_id": a,
+                        "addressee_id": d,
+                        "status": "accepted",
+                        "created_at": now,
+                        "responded_at": now,
+                    },
+                    base
                     | {
                         "id": newest_ask,
                         "requester_id": a,
@@ -177,6 +203,10 @@ async def test_data_made_before_ties_is_carried_over(tmp_path: Path) -> None:
             pending = await db.execute(
                 sa.select(connection_table.c.id).where(connection_table.c.status == "pending")
             )
+            ended = await db.execute(
+                sa.select(connection_table.c.id).where(connection_table.c.status == "ended")
+            )
             assert sorted(ties.all()) == [("connected", 1), ("connected", 1)]
             assert pending.scalars().all() == [newest_ask]
+            assert ended.scalars().all() == [blocked_pair]
         await engine.dispose()

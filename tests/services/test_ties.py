@@ -66,17 +66,30 @@ async def test_recording_writes_both_sides_and_counts_each_occasion(session: Asy
 
 async def test_withdrawing_removes_one_occasion_then_the_tie(session: AsyncSession) -> None:
     a, b = await resident_row(session), await resident_row(session)
-    await ties.record_tie(session, a.id, b.id, TieKind.vouched, at=T0)
-    await ties.record_tie(session, b.id, a.id, TieKind.vouched, at=T0)
+    await ties.record_tie(session, a.id, b.id, TieKind.helped, at=T0)
+    await ties.record_tie(session, b.id, a.id, TieKind.helped, at=T0)
     await ties.record_tie(session, a.id, b.id, TieKind.met, at=T0)
 
-    await ties.withdraw_tie(session, a.id, b.id, TieKind.vouched)
-    assert {(r.kind, r.times) for r in await _rows(session)} == {
-        (TieKind.vouched, 1),
+    await ties.withdraw_tie(session, a.id, b.id, TieKind.helped)
+    assert sorted((r.kind, r.times) for r in await _rows(session)) == [
+        (TieKind.helped, 1),
+        (TieKind.helped, 1),
         (TieKind.met, 1),
-    }
-    await ties.withdraw_tie(session, a.id, b.id, TieKind.vouched)
+        (TieKind.met, 1),
+    ]
+    await ties.withdraw_tie(session, b.id, a.id, TieKind.helped)
     assert {r.kind for r in await _rows(session)} == {TieKind.met}
+
+
+async def test_a_vouch_is_held_on_the_vouchers_side_only(session: AsyncSession) -> None:
+    a, b = await resident_row(session), await resident_row(session)
+    await ties.record_tie(session, a.id, b.id, TieKind.vouched, at=T0)
+    await ties.record_tie(session, b.id, a.id, TieKind.vouched, at=T0)
+    assert {(r.resident_id, r.times) for r in await _rows(session)} == {(a.id, 1), (b.id, 1)}
+
+    await ties.withdraw_tie(session, a.id, b.id, TieKind.vouched)  # a takes theirs back
+
+    assert [(r.resident_id, r.other_id) for r in await _rows(session)] == [(b.id, a.id)]
 
 
 async def test_a_tie_needs_two_people(session: AsyncSession) -> None:
