@@ -16,7 +16,7 @@ from models.trust import Block, BlockPublic, Connection, ConnectionStatus
 from models.vouches import Vouch
 from services import pairs, ties
 from services.errors import InvalidInput, NotFound
-from services.posts import FeedKey, decode_cursor, encode_cursor
+from services.posts import FeedKey, paginate
 
 
 def not_hidden_from(viewer_id: uuid.UUID, resident: Any) -> ColumnElement[bool]:
@@ -118,15 +118,12 @@ async def my_blocks(
         .join(Resident, col(Resident.id) == Block.blocked_id)
         .where(Block.blocker_id == blocker.id)
     )
-    keyed = sorted((FeedKey.of(0, at, rid), rid, name, at) for rid, name, at in rows.all())
-    if cursor is not None:
-        after = decode_cursor(cursor)
-        keyed = [entry for entry in keyed if entry[0] > after]
-    page = keyed[:limit]
-    return Page[BlockPublic](
-        items=[
-            BlockPublic(resident_id=rid, display_name=name, created_at=at)
-            for _, rid, name, at in page
-        ],
-        next_cursor=encode_cursor(page[-1][0]) if len(keyed) > limit else None,
+    page, next_cursor = paginate(
+        (
+            (FeedKey.of(0, at, rid), BlockPublic(resident_id=rid, display_name=name, created_at=at))
+            for rid, name, at in rows.all()
+        ),
+        cursor,
+        limit,
     )
+    return Page[BlockPublic](items=page, next_cursor=next_cursor)

@@ -16,7 +16,7 @@ from models.residents import Resident, ResidentStatus
 from models.ties import CircleMember, Tie
 from models.trust import Block
 from services import blocks, ties
-from services.posts import FeedKey, decode_cursor, encode_cursor
+from services.posts import FeedKey, paginate
 
 
 async def circle(
@@ -36,14 +36,12 @@ async def circle(
     )
     summaries = ties.summarise(rows.all(), decay, ties.today())
     # Strongest first; the cursor key reuses the feed's (bucket, number, id) shape.
-    keyed = sorted(
-        (FeedKey(0, -round(s.strength, 6), f"{other}"), other) for other, s in summaries.items()
+    page, next_cursor = paginate(
+        ((FeedKey(0, -round(s.strength, 6), f"{other}"), other) for other, s in summaries.items()),
+        cursor,
+        limit,
     )
-    if cursor is not None:
-        after = decode_cursor(cursor)
-        keyed = [entry for entry in keyed if entry[0] > after]
-    page = keyed[:limit]
-    names = await _names(session, [other for _, other in page])
+    names = await _names(session, page)
     return Page[CircleMember](
         items=[
             CircleMember(
@@ -53,9 +51,9 @@ async def circle(
                 strength=round(summaries[other].strength, 3),
                 since=summaries[other].since,
             )
-            for _, other in page
+            for other in page
         ],
-        next_cursor=encode_cursor(page[-1][0]) if len(keyed) > limit else None,
+        next_cursor=next_cursor,
     )
 
 

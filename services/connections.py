@@ -23,7 +23,7 @@ from models.trust import (
 )
 from services import blocks, pairs, ties
 from services.errors import Conflict, InvalidInput, NotFound
-from services.posts import FeedKey, decode_cursor, encode_cursor
+from services.posts import FeedKey, paginate
 
 ASK_LIFETIME = timedelta(days=30)
 QUIET_AFTER_DECLINE = timedelta(days=90)
@@ -225,12 +225,9 @@ async def listing(
             ),
         ).where(Connection.status == ConnectionStatus.accepted)
     rows = (await session.exec(query.where(Resident.status == ResidentStatus.active))).all()
-    keyed = sorted(((FeedKey.of(0, c.created_at, c.id), c, r) for c, r in rows), key=lambda e: e[0])
-    if cursor is not None:
-        after = decode_cursor(cursor)
-        keyed = [entry for entry in keyed if entry[0] > after]
-    page = keyed[:limit]
-    return Page[ConnectionPublic](
-        items=[_view(c, viewer.id, r) for _, c, r in page],
-        next_cursor=encode_cursor(page[-1][0]) if len(keyed) > limit else None,
+    page, next_cursor = paginate(
+        ((FeedKey.of(0, c.created_at, c.id), _view(c, viewer.id, r)) for c, r in rows),
+        cursor,
+        limit,
     )
+    return Page[ConnectionPublic](items=page, next_cursor=next_cursor)

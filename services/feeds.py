@@ -17,7 +17,7 @@ from models.offers import Offer
 from models.requests import HelpRequest
 from models.residents import Resident, ResidentStatus
 from services import blocks, circles
-from services.posts import FeedKey, Reach, decode_cursor, encode_cursor, viewer_cell
+from services.posts import FeedKey, Reach, paginate, viewer_cell
 
 Post = Offer | HelpRequest
 PostModel = type[Offer] | type[HelpRequest]
@@ -35,18 +35,6 @@ async def _load(
     )
     by_id = {cast(Post, post).id: (post, owner) for post, owner in rows.all()}
     return [by_id[i] for i in ids if i in by_id]
-
-
-def _page(
-    keyed: list[tuple[FeedKey, uuid.UUID]], cursor: str | None, limit: int
-) -> tuple[list[uuid.UUID], str | None]:
-    keyed.sort()
-    if cursor is not None:
-        after = decode_cursor(cursor)
-        keyed = [entry for entry in keyed if entry[0] > after]
-    page = keyed[:limit]
-    next_cursor = encode_cursor(page[-1][0]) if len(keyed) > limit else None
-    return [post_id for _, post_id in page], next_cursor
 
 
 async def nearby(
@@ -77,7 +65,7 @@ async def nearby(
         for post_id, cell, radius_m, created_at in rows.all()
         if reach.reaches(cell, radius_m)
     ]
-    ids, next_cursor = _page(keyed, cursor, limit)
+    ids, next_cursor = paginate(keyed, cursor, limit)
     return await _load(session, model, ids), next_cursor
 
 
@@ -94,7 +82,7 @@ async def mine(
         select(model.id, model.created_at).where(model.owner_id == owner.id).where(*conditions)
     )
     keyed = [(FeedKey.of(0, created_at, post_id), post_id) for post_id, created_at in rows.all()]
-    ids, next_cursor = _page(keyed, cursor, limit)
+    ids, next_cursor = paginate(keyed, cursor, limit)
     return await _load(session, model, ids), next_cursor
 
 

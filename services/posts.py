@@ -3,8 +3,10 @@
 import base64
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from models.base import utcnow
 from models.posts import DistanceView, OwnerView
@@ -12,6 +14,7 @@ from models.residents import HomeLocation, Resident
 from services import geo
 from services.errors import Conflict, InvalidInput
 
+T = TypeVar("T")
 DEFAULT_LIFETIME = timedelta(days=60)
 MAX_LIFETIME = timedelta(days=180)
 POST_RESOLUTIONS = (7, 8)  # a post sits at its owner's privacy level: either of these
@@ -88,6 +91,20 @@ def decode_cursor(cursor: str) -> FeedKey:
         raise InvalidInput(
             "This cursor is not one Kith gave out.", field=("query", "cursor")
         ) from exc
+
+
+def paginate(
+    keyed: Iterable[tuple[FeedKey, T]], cursor: str | None, limit: int
+) -> tuple[list[T], str | None]:
+    """One page of a list ordered by key, resuming after the key the cursor holds. Lists of
+    one person's things (blocks, vouches, ties) are small enough to order in memory."""
+    ordered = sorted(keyed, key=lambda entry: entry[0])
+    if cursor is not None:
+        after = decode_cursor(cursor)
+        ordered = [entry for entry in ordered if entry[0] > after]
+    page = ordered[:limit]
+    next_cursor = encode_cursor(page[-1][0]) if len(ordered) > limit else None
+    return [item for _, item in page], next_cursor
 
 
 class Reach:

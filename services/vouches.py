@@ -15,7 +15,7 @@ from models.trust import ResidentRef
 from models.vouches import Vouch, VouchPublic, VouchRecord
 from services import blocks, pairs, ties
 from services.errors import InvalidInput, NotFound
-from services.posts import FeedKey, decode_cursor, encode_cursor
+from services.posts import FeedKey, paginate
 
 HISTORY_SHOWN = 20
 
@@ -114,17 +114,10 @@ async def given(
         .where(col(Vouch.revoked_at).is_(None))
         .where(Resident.status != ResidentStatus.erased)
     )
-    keyed = sorted(
-        ((FeedKey.of(0, v.created_at, v.id), v, r) for v, r in rows.all()), key=lambda e: e[0]
+    page, next_cursor = paginate(
+        ((FeedKey.of(0, v.created_at, v.id), _public(v, r)) for v, r in rows.all()), cursor, limit
     )
-    if cursor is not None:
-        after = decode_cursor(cursor)
-        keyed = [entry for entry in keyed if entry[0] > after]
-    page = keyed[:limit]
-    return Page[VouchPublic](
-        items=[_public(v, r) for _, v, r in page],
-        next_cursor=encode_cursor(page[-1][0]) if len(keyed) > limit else None,
-    )
+    return Page[VouchPublic](items=page, next_cursor=next_cursor)
 
 
 async def history(session: AsyncSession, vouchee_id: uuid.UUID) -> list[VouchRecord]:
