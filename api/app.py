@@ -16,6 +16,7 @@ from api.routes import (
     blocks,
     categories,
     connections,
+    events,
     me,
     neighbourhoods,
     offers,
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         connections,
         vouches,
         blocks,
+        events,
         ops,
     )
     for module in routers:

@@ -6,12 +6,16 @@ from sqlalchemy import Float, Numeric
 from sqlmodel import SQLModel
 
 import models.auth
+import models.events
 import models.idempotency
 import models.neighbourhoods
 import models.offers
 import models.requests
 import models.residents
-import models.trust  # noqa: F401  (registers every table)
+import models.ties
+import models.trust
+import models.verifications
+import models.vouches  # noqa: F401  (registers every table)
 
 COORDINATE_NAME = re.compile(r"(^|_)(lat|lon|lng|latitude|longitude|point|geom|gps)(_|$)")
 

@@ -1,0 +1,109 @@
+"""Events: community meals, street parties, skill swaps, and their occurrences."""
+
+import uuid
+from datetime import date, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from api.conditional import IfMatch, set_etag
+from api.deps import CurrentResident, SessionDep
+from api.errors import problems
+from models.base import Page, utcnow
+from models.events import EventCreate, EventPublic, EventUpdate, OccurrenceMove, OccurrencePublic
+from models.posts import MAX_RADIUS_M, MIN_RADIUS_M
+from services import events
+from services.errors import InvalidInput
+
+router = APIRouter(prefix="/v1/events", tags=["events"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problems(401, 422))
+async def create(
+    data: EventCreate, resident: CurrentResident, session: SessionDep, response: Response
+) -> EventPublic:
+    """Host an event at a public place. Repeat it with an RFC 5545 `rrule`; times without an
+    offset are local to `timezone` (default Europe/London)."""
+    event = await events.create(session, resident, data)
+    set_etag(response, event.version)
+    return event
+
+
+@router.get("", responses=problems(401, 409, 422))
+async def list_occurrences(
+    resident: CurrentResident,
+    session: SessionDep,
+    from_: Annotated[datetime | None, Query(alias="from", description="Default: now.")] = None,
+    to: Annotated[
+        datetime | None, Query(description="Default: 30 days after `from`; at most 92.")
+    ] = None,
+    within_m: Annotated[int, Query(ge=MIN_RADIUS_M, le=MAX_RADIUS_M)] = 3000,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Page[OccurrencePublic]:
+    """Occurrences in a window at venues near your home cell, soonest first. Distances are
+    buckets between cells."""
+    start = from_ or utcnow()
+    end = to or start + timedelta(days=30)
+    if start.tzinfo is None or end.tzinfo is None:
+        raise InvalidInput("`from` and `to` need a time zone offset.", field=("query", "from"))
+    return await events.occurrences(
+        session, resident, window=(start, end), within_m=within_m, cursor=cursor, limit=limit
+    )
+
+
+@router.get("/{event_id}", responses=problems(401, 404, 422))
+async def read(
+    event_id: uuid.UUID, resident: CurrentResident, session: SessionDep, response: Response
+) -> EventPublic:
+    """One event, with its venue, rule and hosts."""
+    event = await events.read(session, resident, event_id)
+    set_etag(response, event.version)
+    return event
+
+
+@router.patch("/{event_id}", responses=problems(401, 403, 404, 412, 422, 428))
+async def update(
+    event_id: uuid.UUID,
+    data: EventUpdate,
+    if_match: IfMatch,
+    resident: CurrentResident,
+    session: SessionDep,
+    response: Response,
+) -> EventPublic:
+    """Change an event you host; send `If-Match` with the ETag you read."""
+    event = await events.change(session, resident, event_id, data, if_match)
+    set_etag(response, event.version)
+    return event
+
+
+@router.delete(
+    "/{event_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problems(401, 403, 404, 422)
+)
+async def cancel(event_id: uuid.UUID, resident: CurrentResident, session: SessionDep) -> None:
+    """Cancel an event you host, every occurrence of it. Safe to repeat."""
+    await events.cancel(session, resident, event_id)
+
+
+@router.delete(
+    "/{event_id}/occurrences/{occurrence}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problems(401, 403, 404, 422),
+)
+async def cancel_occurrence(
+    event_id: uuid.UUID, occurrence: date, resident: CurrentResident, session: SessionDep
+) -> None:
+    """Cancel one occurrence of a repeating event, named by its original local date."""
+    await events.cancel_occurrence(session, resident, event_id, occurrence)
+
+
+@router.put("/{event_id}/occurrences/{occurrence}", responses=problems(401, 403, 404, 422))
+async def move_occurrence(
+    event_id: uuid.UUID,
+    occurrence: date,
+    data: OccurrenceMove,
+    resident: CurrentResident,
+    session: SessionDep,
+) -> EventPublic:
+    """Move one occurrence (by up to 7 days), named by its original local date."""
+    return await events.move_occurrence(session, resident, event_id, occurrence, data)

@@ -1,0 +1,188 @@
+"""Events: community meals, street parties, skill swaps. Public places and public times, so
+unlike a home, a venue's address and point may be shown."""
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, ClassVar
+
+from pydantic import StringConstraints, model_validator
+from sqlmodel import Field, SQLModel
+
+from models.base import UTCDateTime, enum_column, new_id, utcnow
+from models.posts import DistanceView
+from models.trust import ResidentRef
+
+EventTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=120)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
+VenueName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=120)]
+TimeZoneName = Annotated[str, StringConstraints(max_length=64)]
+RRule = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
+
+DEFAULT_TIMEZONE = "Europe/London"
+VENUE_RESOLUTION = 12  # ~10 m: a venue's point, kept as a cell like every place in Kith
+AREA_RESOLUTION = 8  # the cell the "near me" search indexes, as for posts
+
+
+class EventKind(StrEnum):
+    meal = "meal"
+    street_party = "street_party"
+    skill_swap = "skill_swap"
+    walk = "walk"
+    coffee_morning = "coffee_morning"
+    workshop = "workshop"
+    other = "other"
+
+
+class EventStatus(StrEnum):
+    scheduled = "scheduled"
+    cancelled = "cancelled"
+
+
+class Event(SQLModel, table=True):
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    kind: EventKind = Field(sa_type=enum_column(EventKind))
+    title: str = Field(max_length=120)
+    description: str = Field(default="", max_length=2000)
+    accessibility: str = Field(default="", max_length=300)
+    venue_name: str = Field(max_length=120)
+    venue_address: str = Field(default="", max_length=300)
+    venue_cell: str = Field(max_length=16)
+    cell: str = Field(max_length=16, index=True)
+    timezone: str = Field(default=DEFAULT_TIMEZONE, max_length=64)
+    # The first occurrence; later ones keep its local wall-clock time (see services.recurrence).
+    starts_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    ends_at: datetime = Field(sa_type=UTCDateTime)
+    rrule: str | None = Field(default=None, max_length=300)
+    # When the last occurrence ends (null: the rule never ends), so a window query can skip
+    # events that are over without expanding their rules.
+    last_ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    capacity: int | None = Field(default=None)
+    status: EventStatus = Field(default=EventStatus.scheduled, sa_type=enum_column(EventStatus))
+    created_by: uuid.UUID | None = Field(
+        default=None, foreign_key="resident.id", ondelete="SET NULL"
+    )
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class EventHost(SQLModel, table=True):
+    __tablename__ = "event_host"
+
+    event_id: uuid.UUID = Field(foreign_key="event.id", primary_key=True, ondelete="CASCADE")
+    resident_id: uuid.UUID = Field(
+        foreign_key="resident.id", primary_key=True, index=True, ondelete="CASCADE"
+    )
+    added_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class OccurrenceChange(SQLModel, table=True):
+    """One occurrence cancelled or moved. `occurrence` is its original local date, which
+    names it for good (rules repeat at most daily)."""
+
+    __tablename__ = "event_occurrence_change"
+
+    event_id: uuid.UUID = Field(foreign_key="event.id", primary_key=True, ondelete="CASCADE")
+    occurrence: date = Field(primary_key=True)
+    cancelled: bool = Field(default=False)
+    starts_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class VenueIn(SQLModel):
+    name: VenueName = Field(max_length=120, description="e.g. 'St Mary's church hall'.")
+    address: ShortText = Field(default="", max_length=300)
+    lat: float = Field(ge=-90, le=90, description="The venue's latitude: a public place.")
+    lon: float = Field(ge=-180, le=180)
+
+
+class Venue(SQLModel):
+    name: str
+    address: str
+    lat: float = Field(description="Centre of the ~10 m cell that holds the venue.")
+    lon: float
+
+
+class EventTimes(SQLModel):
+    starts_at: datetime = Field(
+        description="With an offset, or without one to mean local time in `timezone`."
+    )
+    ends_at: datetime = Field(description="After `starts_at`; at most 24 hours later.")
+
+
+class EventCreate(EventTimes):
+    kind: EventKind
+    title: EventTitle = Field(max_length=120)
+    description: LongText = Field(default="", max_length=2000)
+    accessibility: ShortText = Field(
+        default="", max_length=300, description="Step-free access, hearing loop, quiet room..."
+    )
+    venue: VenueIn
+    timezone: TimeZoneName = Field(default=DEFAULT_TIMEZONE, description="An IANA zone name.")
+    rrule: RRule | None = Field(
+        default=None,
+        max_length=300,
+        description="RFC 5545 rule, e.g. `FREQ=WEEKLY;BYDAY=TU`: DAILY, WEEKLY, MONTHLY or "
+        "YEARLY, repeating in local time (18:00 stays 18:00 across clock changes).",
+    )
+    capacity: int | None = Field(default=None, ge=1, le=10_000)
+
+
+class EventUpdate(SQLModel):
+    """Send only what changes; null clears `capacity` or `rrule`. Changing the times or the
+    rule moves every occurrence."""
+
+    NULLABLE: ClassVar[frozenset[str]] = frozenset({"capacity", "rrule"})
+
+    title: EventTitle | None = Field(default=None, max_length=120)
+    description: LongText | None = Field(default=None, max_length=2000)
+    accessibility: ShortText | None = Field(default=None, max_length=300)
+    venue: VenueIn | None = None
+    capacity: int | None = Field(default=None, ge=1, le=10_000)
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    rrule: RRule | None = Field(default=None, max_length=300)
+
+    @model_validator(mode="after")
+    def _not_null(self) -> "EventUpdate":
+        for name in self.model_fields_set - self.NULLABLE:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} may be left out but not set to null")
+        return self
+
+
+class EventPublic(SQLModel):
+    id: uuid.UUID
+    kind: EventKind
+    title: str
+    description: str
+    accessibility: str
+    venue: Venue
+    timezone: str
+    starts_at: datetime = Field(description="The first occurrence, in the event's time zone.")
+    ends_at: datetime
+    rrule: str | None
+    capacity: int | None
+    status: EventStatus
+    hosts: list[ResidentRef]
+    version: int
+    created_at: datetime
+
+
+class OccurrenceMove(EventTimes):
+    """New times for one occurrence."""
+
+
+class OccurrencePublic(SQLModel):
+    event_id: uuid.UUID
+    occurrence: date = Field(description="Names this occurrence: its original local date.")
+    title: str
+    kind: EventKind
+    venue_name: str
+    starts_at: datetime = Field(description="In the event's time zone.")
+    ends_at: datetime
+    moved: bool
+    distance: DistanceView

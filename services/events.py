@@ -1,0 +1,347 @@
+"""Events: hosting, changing and cancelling them, and finding the occurrences near you."""
+
+import uuid
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import exists, or_, update
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.base import Page, utcnow
+from models.events import (
+    AREA_RESOLUTION,
+    VENUE_RESOLUTION,
+    Event,
+    EventCreate,
+    EventHost,
+    EventPublic,
+    EventStatus,
+    EventUpdate,
+    OccurrenceChange,
+    OccurrenceMove,
+    OccurrencePublic,
+    Venue,
+    VenueIn,
+)
+from models.residents import Resident
+from models.trust import Block, ResidentRef
+from services import geo, posts, recurrence
+from services.errors import Forbidden, InvalidInput, NotFound, PreconditionFailed
+from services.posts import FeedKey, Reach, VersionMatch, paginate
+
+MAX_WINDOW = timedelta(days=92)
+PAST_START_ALLOWED = timedelta(days=1)
+
+
+def _schedule(event: Event, changes: list[OccurrenceChange]) -> recurrence.Schedule:
+    return recurrence.Schedule(
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        timezone=event.timezone,
+        rule_text=event.rrule,
+        changes=tuple(
+            recurrence.Change(c.occurrence, c.cancelled, c.starts_at, c.ends_at) for c in changes
+        ),
+    )
+
+
+async def _changes(
+    session: AsyncSession, event_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[OccurrenceChange]]:
+    found: dict[uuid.UUID, list[OccurrenceChange]] = {event_id: [] for event_id in event_ids}
+    if event_ids:
+        rows = await session.exec(
+            select(OccurrenceChange).where(col(OccurrenceChange.event_id).in_(event_ids))
+        )
+        for change in rows.all():
+            found[change.event_id].append(change)
+    return found
+
+
+async def _hosts(session: AsyncSession, event_id: uuid.UUID) -> list[ResidentRef]:
+    rows = await session.exec(
+        select(Resident.id, Resident.display_name)
+        .join(EventHost, col(EventHost.resident_id) == Resident.id)
+        .where(EventHost.event_id == event_id)
+        .order_by(col(EventHost.added_at), col(Resident.id))
+    )
+    return [ResidentRef(id=rid, display_name=name) for rid, name in rows.all()]
+
+
+def _venue(event: Event) -> Venue:
+    lat, lon = geo.cell_centre(event.venue_cell)
+    return Venue(name=event.venue_name, address=event.venue_address, lat=lat, lon=lon)
+
+
+def public(event: Event, hosts: list[ResidentRef]) -> EventPublic:
+    tz = recurrence.zone(event.timezone)
+    return EventPublic(
+        id=event.id,
+        kind=event.kind,
+        title=event.title,
+        description=event.description,
+        accessibility=event.accessibility,
+        venue=_venue(event),
+        timezone=event.timezone,
+        starts_at=event.starts_at.astimezone(tz),
+        ends_at=event.ends_at.astimezone(tz),
+        rrule=event.rrule,
+        capacity=event.capacity,
+        status=event.status,
+        hosts=hosts,
+        version=event.version,
+        created_at=event.created_at,
+    )
+
+
+def _place(event: Event, venue: VenueIn) -> None:
+    event.venue_name, event.venue_address = venue.name, venue.address
+    event.venue_cell = geo.cell_of(venue.lat, venue.lon, VENUE_RESOLUTION)
+    event.cell = geo.cell_of(venue.lat, venue.lon, AREA_RESOLUTION)
+
+
+def _time(event: Event, starts_at: datetime, ends_at: datetime, rule: str | None) -> None:
+    tz = recurrence.zone(event.timezone)
+    start, end = recurrence.times(starts_at, ends_at, tz)
+    if rule is not None:
+        recurrence.parse(rule, start)
+    event.starts_at, event.ends_at, event.rrule = start, end, rule
+
+
+def _hidden_by_a_host(viewer_id: uuid.UUID) -> ColumnElement[bool]:
+    """True for an event one of whose hosts is on either side of a block with the viewer."""
+    host = col(EventHost.resident_id)
+    return exists().where(
+        col(EventHost.event_id) == Event.id,
+        exists().where(
+            or_(
+                (col(Block.blocker_id) == viewer_id) & (col(Block.blocked_id) == host),
+                (col(Block.blocked_id) == viewer_id) & (col(Block.blocker_id) == host),
+            )
+        ),
+    )
+
+
+async def create(session: AsyncSession, host: Resident, data: EventCreate) -> EventPublic:
+    event = Event(
+        kind=data.kind,
+        title=data.title,
+        description=data.description,
+        accessibility=data.accessibility,
+        timezone=data.timezone,
+        capacity=data.capacity,
+        created_by=host.id,
+        venue_name="",
+        venue_cell="",
+        cell="",
+        starts_at=utcnow(),
+        ends_at=utcnow(),
+    )
+    _place(event, data.venue)
+    _time(event, data.starts_at, data.ends_at, data.rrule)
+    if event.starts_at < utcnow() - PAST_START_ALLOWED:
+        raise InvalidInput("starts_at is in the past.", field=("starts_at",))
+    event.last_ends_at = _schedule(event, []).last_end()
+    session.add(event)
+    await session.flush()
+    session.add(EventHost(event_id=event.id, resident_id=host.id))
+    await session.flush()
+    return public(event, await _hosts(session, event.id))
+
+
+async def visible(session: AsyncSession, viewer: Resident, event_id: uuid.UUID) -> Event:
+    """The event, unless it is missing or a host and the viewer are blocked either way."""
+    found = await session.exec(
+        select(Event).where(Event.id == event_id).where(~_hidden_by_a_host(viewer.id))
+    )
+    event = found.first()
+    if event is None:
+        raise NotFound("No such event.")
+    return event
+
+
+async def read(session: AsyncSession, viewer: Resident, event_id: uuid.UUID) -> EventPublic:
+    event = await visible(session, viewer, event_id)
+    return public(event, await _hosts(session, event.id))
+
+
+async def hosted(session: AsyncSession, host: Resident, event_id: uuid.UUID) -> Event:
+    event = await visible(session, host, event_id)
+    is_host = await session.get(EventHost, (event.id, host.id))
+    if is_host is None:
+        raise Forbidden("Only the event's hosts can change it.")
+    return event
+
+
+async def _bump(session: AsyncSession, event: Event, if_match: VersionMatch | None) -> None:
+    """Save the event's new values if it is still at the version read: a concurrent change
+    by a co-host gets 412, not a silent overwrite."""
+    if if_match is not None and not if_match.accepts(event.version):
+        raise PreconditionFailed(
+            f"This event has changed (it is at version {event.version}); reload and try again."
+        )
+    read_version = event.version
+    values = {
+        name: getattr(event, name)
+        for name in (
+            "title", "description", "accessibility", "venue_name", "venue_address",
+            "venue_cell", "cell", "starts_at", "ends_at", "rrule", "last_ends_at",
+            "capacity", "status",
+        )
+    }  # fmt: skip
+    result = await session.exec(
+        update(Event)
+        .where(col(Event.id) == event.id)
+        .where(col(Event.version) == read_version)
+        .values(**values, version=read_version + 1, updated_at=utcnow())
+    )
+    if result.rowcount != 1:
+        raise PreconditionFailed("This event changed while you were editing it; reload it.")
+    await session.refresh(event)
+
+
+async def change(
+    session: AsyncSession,
+    host: Resident,
+    event_id: uuid.UUID,
+    data: EventUpdate,
+    if_match: VersionMatch,
+) -> EventPublic:
+    event = await hosted(session, host, event_id)
+    if event.status == EventStatus.cancelled:
+        raise InvalidInput("A cancelled event cannot be changed.")
+    sent = data.model_fields_set
+    for name in ("title", "description", "accessibility", "capacity"):
+        if name in sent:
+            setattr(event, name, getattr(data, name))
+    if data.venue is not None:
+        _place(event, data.venue)
+    if {"starts_at", "ends_at", "rrule"} & sent:
+        tz = recurrence.zone(event.timezone)
+        _time(
+            event,
+            data.starts_at or event.starts_at.astimezone(tz),
+            data.ends_at or event.ends_at.astimezone(tz),
+            data.rrule if "rrule" in sent else event.rrule,
+        )
+    changes = (await _changes(session, [event.id]))[event.id]
+    event.last_ends_at = _schedule(event, changes).last_end()
+    await _bump(session, event, if_match)
+    return public(event, await _hosts(session, event.id))
+
+
+async def cancel(session: AsyncSession, host: Resident, event_id: uuid.UUID) -> None:
+    """Cancel every occurrence. Safe to repeat."""
+    event = await hosted(session, host, event_id)
+    if event.status != EventStatus.cancelled:
+        event.status = EventStatus.cancelled
+        await _bump(session, event, None)
+
+
+async def _occurrence_of(
+    session: AsyncSession, host: Resident, event_id: uuid.UUID, occurrence: date
+) -> tuple[Event, list[OccurrenceChange]]:
+    event = await hosted(session, host, event_id)
+    changes = (await _changes(session, [event.id]))[event.id]
+    if event.rrule is None:
+        raise InvalidInput("A one-off event is changed with PATCH /v1/events/{id}.")
+    if not _schedule(event, changes).is_occurrence(occurrence):
+        raise NotFound(f"This event has no occurrence on {occurrence.isoformat()}.")
+    return event, changes
+
+
+async def _save_change(
+    session: AsyncSession, event: Event, changes: list[OccurrenceChange], new: OccurrenceChange
+) -> None:
+    existing = next((c for c in changes if c.occurrence == new.occurrence), None)
+    if existing is None:
+        session.add(new)
+        changes.append(new)
+    else:
+        existing.cancelled, existing.starts_at, existing.ends_at = (
+            new.cancelled,
+            new.starts_at,
+            new.ends_at,
+        )
+        existing.updated_at = utcnow()
+        session.add(existing)
+    await session.flush()
+    event.last_ends_at = _schedule(event, changes).last_end()
+    await _bump(session, event, None)
+
+
+async def cancel_occurrence(
+    session: AsyncSession, host: Resident, event_id: uuid.UUID, occurrence: date
+) -> None:
+    event, changes = await _occurrence_of(session, host, event_id, occurrence)
+    cancelled = OccurrenceChange(event_id=event.id, occurrence=occurrence, cancelled=True)
+    await _save_change(session, event, changes, cancelled)
+
+
+async def move_occurrence(
+    session: AsyncSession,
+    host: Resident,
+    event_id: uuid.UUID,
+    occurrence: date,
+    data: OccurrenceMove,
+) -> EventPublic:
+    event, changes = await _occurrence_of(session, host, event_id, occurrence)
+    tz = recurrence.zone(event.timezone)
+    start, end = recurrence.times(data.starts_at, data.ends_at, tz)
+    original = datetime.combine(occurrence, event.starts_at.astimezone(tz).timetz())
+    if abs(start - original) > recurrence.MAX_MOVE:
+        raise InvalidInput(
+            "An occurrence can move at most 7 days; for more, cancel it and add an event.",
+            field=("starts_at",),
+        )
+    moved = OccurrenceChange(event_id=event.id, occurrence=occurrence, starts_at=start, ends_at=end)
+    await _save_change(session, event, changes, moved)
+    return public(event, await _hosts(session, event.id))
+
+
+async def occurrences(
+    session: AsyncSession,
+    viewer: Resident,
+    *,
+    window: tuple[datetime, datetime],
+    within_m: int,
+    cursor: str | None,
+    limit: int,
+) -> Page[OccurrencePublic]:
+    """Occurrences in the window at venues in reach, soonest first."""
+    start, end = window
+    if not start < end <= start + MAX_WINDOW:
+        raise InvalidInput(
+            "`to` must be after `from`, and at most 92 days later.", field=("query", "to")
+        )
+    reach = Reach(posts.viewer_cell(viewer), within_m)
+    rows = await session.exec(
+        select(Event)
+        .where(col(Event.cell).in_(reach.cells))
+        .where(Event.status == EventStatus.scheduled)
+        .where(col(Event.starts_at) <= end + recurrence.MAX_MOVE)
+        .where(or_(col(Event.last_ends_at).is_(None), col(Event.last_ends_at) > start))
+        .where(~_hidden_by_a_host(viewer.id))
+    )
+    events = [event for event in rows.all() if reach.distance_m(event.cell) <= within_m]
+    changes = await _changes(session, [event.id for event in events])
+    keyed = []
+    for event in events:
+        distance = posts.distance_view(viewer, event.cell)
+        for slot in _schedule(event, changes[event.id]).slots(start, end):
+            item = OccurrencePublic(
+                event_id=event.id,
+                occurrence=slot.occurrence,
+                title=event.title,
+                kind=event.kind,
+                venue_name=event.venue_name,
+                starts_at=slot.starts_at,
+                ends_at=slot.ends_at,
+                moved=slot.moved,
+                distance=distance,
+            )
+            key = FeedKey(0, slot.starts_at.timestamp(), f"{event.id}/{slot.occurrence}")
+            keyed.append((key, item))
+    page, next_cursor = paginate(keyed, cursor, limit)
+    return Page[OccurrencePublic](items=page, next_cursor=next_cursor)
