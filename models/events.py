@@ -186,3 +186,54 @@ class OccurrencePublic(SQLModel):
     ends_at: datetime
     moved: bool
     distance: DistanceView
+
+
+class RsvpAnswer(StrEnum):
+    going = "going"
+    maybe = "maybe"
+    not_going = "not_going"
+
+
+class Rsvp(SQLModel, table=True):
+    """One resident's answer for one occurrence. Going beyond capacity means waiting: the
+    earliest on the waitlist moves up when a place frees."""
+
+    __tablename__ = "event_rsvp"
+
+    event_id: uuid.UUID = Field(foreign_key="event.id", primary_key=True, ondelete="CASCADE")
+    occurrence: date = Field(primary_key=True)
+    resident_id: uuid.UUID = Field(
+        foreign_key="resident.id", primary_key=True, index=True, ondelete="CASCADE"
+    )
+    answer: RsvpAnswer = Field(sa_type=enum_column(RsvpAnswer))
+    waitlisted: bool = Field(default=False)
+    answered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class RsvpCreate(SQLModel):
+    occurrence: date = Field(description="Which occurrence: its original local date.")
+    answer: RsvpAnswer
+
+
+class Headcount(SQLModel):
+    going: int
+    maybe: int
+    waitlisted: int
+    capacity: int | None
+
+
+class RsvpPublic(SQLModel):
+    occurrence: date
+    answer: RsvpAnswer
+    waitlisted: bool = Field(description="Going, but waiting for a place to free up.")
+    waitlist_position: int | None = Field(description="1 is next in line.")
+    headcount: Headcount
+
+
+class Attendees(SQLModel):
+    """For hosts: who is coming. Names only, never where anyone lives."""
+
+    occurrence: date
+    headcount: Headcount
+    going: list[ResidentRef]
+    waitlisted: list[ResidentRef] = Field(description="In the order they will move up.")

@@ -1,7 +1,7 @@
 """Events: hosting, changing and cancelling them, and finding the occurrences near you."""
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import exists, or_, update
 from sqlalchemy.sql import ColumnElement
@@ -34,7 +34,7 @@ MAX_WINDOW = timedelta(days=92)
 PAST_START_ALLOWED = timedelta(days=1)
 
 
-def _schedule(event: Event, changes: list[OccurrenceChange]) -> recurrence.Schedule:
+def schedule(event: Event, changes: list[OccurrenceChange]) -> recurrence.Schedule:
     return recurrence.Schedule(
         starts_at=event.starts_at,
         ends_at=event.ends_at,
@@ -57,6 +57,14 @@ async def _changes(
         for change in rows.all():
             found[change.event_id].append(change)
     return found
+
+
+async def changes_of(session: AsyncSession, event_id: uuid.UUID) -> list[OccurrenceChange]:
+    return (await _changes(session, [event_id]))[event_id]
+
+
+def local_midnight(event: Event, day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=recurrence.zone(event.timezone))
 
 
 async def _hosts(session: AsyncSession, event_id: uuid.UUID) -> list[ResidentRef]:
@@ -142,7 +150,7 @@ async def create(session: AsyncSession, host: Resident, data: EventCreate) -> Ev
     _time(event, data.starts_at, data.ends_at, data.rrule)
     if event.starts_at < utcnow() - PAST_START_ALLOWED:
         raise InvalidInput("starts_at is in the past.", field=("starts_at",))
-    event.last_ends_at = _schedule(event, []).last_end()
+    event.last_ends_at = schedule(event, []).last_end()
     session.add(event)
     await session.flush()
     session.add(EventHost(event_id=event.id, resident_id=host.id))
@@ -226,7 +234,7 @@ async def change(
             data.rrule if "rrule" in sent else event.rrule,
         )
     changes = (await _changes(session, [event.id]))[event.id]
-    event.last_ends_at = _schedule(event, changes).last_end()
+    event.last_ends_at = schedule(event, changes).last_end()
     await _bump(session, event, if_match)
     return public(event, await _hosts(session, event.id))
 
@@ -246,7 +254,7 @@ async def _occurrence_of(
     changes = (await _changes(session, [event.id]))[event.id]
     if event.rrule is None:
         raise InvalidInput("A one-off event is changed with PATCH /v1/events/{id}.")
-    if not _schedule(event, changes).is_occurrence(occurrence):
+    if not schedule(event, changes).is_occurrence(occurrence):
         raise NotFound(f"This event has no occurrence on {occurrence.isoformat()}.")
     return event, changes
 
@@ -267,7 +275,7 @@ async def _save_change(
         existing.updated_at = utcnow()
         session.add(existing)
     await session.flush()
-    event.last_ends_at = _schedule(event, changes).last_end()
+    event.last_ends_at = schedule(event, changes).last_end()
     await _bump(session, event, None)
 
 
@@ -329,7 +337,7 @@ async def occurrences(
     keyed = []
     for event in events:
         distance = posts.distance_view(viewer, event.cell)
-        for slot in _schedule(event, changes[event.id]).slots(start, end):
+        for slot in schedule(event, changes[event.id]).slots(start, end):
             item = OccurrencePublic(
                 event_id=event.id,
                 occurrence=slot.occurrence,

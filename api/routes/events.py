@@ -10,9 +10,18 @@ from api.conditional import IfMatch, set_etag
 from api.deps import CurrentResident, SessionDep
 from api.errors import problems
 from models.base import Page, utcnow
-from models.events import EventCreate, EventPublic, EventUpdate, OccurrenceMove, OccurrencePublic
+from models.events import (
+    Attendees,
+    EventCreate,
+    EventPublic,
+    EventUpdate,
+    OccurrenceMove,
+    OccurrencePublic,
+    RsvpCreate,
+    RsvpPublic,
+)
 from models.posts import MAX_RADIUS_M, MIN_RADIUS_M
-from services import events
+from services import events, rsvps
 from services.errors import InvalidInput
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
@@ -73,6 +82,8 @@ async def update(
 ) -> EventPublic:
     """Change an event you host; send `If-Match` with the ETag you read."""
     event = await events.change(session, resident, event_id, data, if_match)
+    if "capacity" in data.model_fields_set:  # more places (or none): the waitlists move up
+        await rsvps.fill_every_occurrence(session, await events.hosted(session, resident, event_id))
     set_etag(response, event.version)
     return event
 
@@ -107,3 +118,23 @@ async def move_occurrence(
 ) -> EventPublic:
     """Move one occurrence (by up to 7 days), named by its original local date."""
     return await events.move_occurrence(session, resident, event_id, occurrence, data)
+
+
+@router.post("/{event_id}/rsvp", responses=problems(401, 404, 422))
+async def rsvp(
+    event_id: uuid.UUID, data: RsvpCreate, resident: CurrentResident, session: SessionDep
+) -> RsvpPublic:
+    """Going, maybe or not going, for one occurrence. When it is full, "going" puts you on
+    the waitlist, and you move up by yourself when a place frees. Safe to repeat."""
+    return await rsvps.respond(session, resident, event_id, data)
+
+
+@router.get("/{event_id}/attendees", responses=problems(401, 403, 404, 422))
+async def attendees(
+    event_id: uuid.UUID,
+    occurrence: Annotated[date, Query(description="The occurrence's original local date.")],
+    resident: CurrentResident,
+    session: SessionDep,
+) -> Attendees:
+    """For hosts: how many are coming, and who."""
+    return await rsvps.attendees(session, resident, event_id, occurrence)

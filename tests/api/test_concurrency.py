@@ -12,6 +12,7 @@ from asgi_lifespan import LifespanManager
 from api.app import create_app
 from api.migrate import upgrade
 from api.settings import RateLimitSettings, Settings
+from tests.api.test_events import host_event
 from tests.databases import fresh_database
 from tests.factories import register, registration
 
@@ -182,3 +183,24 @@ async def test_a_block_racing_an_accept_always_wins(committed_client: httpx.Asyn
             connected = await committed_client.get("/v1/connections", headers=who.headers)
             assert circle.json()["items"] == []
             assert connected.json()["items"] == []
+
+
+async def test_many_taking_the_last_place_at_once(committed_client: httpx.AsyncClient) -> None:
+    host = await register(committed_client)
+    event = await host_event(committed_client, host, capacity=1)
+    guests = [await register(committed_client) for _ in range(6)]
+
+    answers = await asyncio.gather(
+        *(
+            committed_client.post(
+                f"/v1/events/{event['id']}/rsvp",
+                headers=guest.headers,
+                json={"occurrence": "2027-03-09", "answer": "going"},
+            )
+            for guest in guests
+        )
+    )
+
+    assert [a.status_code for a in answers] == [200] * 6
+    assert sorted(a.json()["waitlisted"] for a in answers) == [False] + [True] * 5
+    assert sorted(a.json()["waitlist_position"] or 0 for a in answers) == [0, 1, 2, 3, 4, 5]

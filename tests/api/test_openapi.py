@@ -50,6 +50,8 @@ PUBLISHED_OPERATION_IDS = {
     "events-cancel",
     "events-cancel-occurrence",
     "events-move-occurrence",
+    "events-rsvp",
+    "events-attendees",
     "ops-healthz",
     "ops-readyz",
     "ops-metrics",
