@@ -40,6 +40,8 @@ class RateLimitSettings(BaseModel):
     # A connector signing up a room of neighbours shares one address: generous per hour.
     register_per_client: str = "30/hour"
     refresh_per_client: str = "60/minute"
+    # A six-digit code is guessable by brute force; an attendee needs one or two tries.
+    check_in_per_resident: str = "5/minute;20/hour"
 
 
 class TrustConfig(BaseModel):

@@ -19,6 +19,9 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=3
 VenueName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=120)]
 TimeZoneName = Annotated[str, StringConstraints(max_length=64)]
 RRule = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
+CheckInDigits = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=6, pattern=r"^\d{6}$")
+]
 
 DEFAULT_TIMEZONE = "Europe/London"
 VENUE_RESOLUTION = 12  # ~10 m: a venue's point, kept as a cell like every place in Kith
@@ -59,6 +62,8 @@ class Event(SQLModel, table=True):
     # events that are over without expanding their rules.
     last_ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     capacity: int | None = Field(default=None)
+    # Keys the rotating check-in codes; made when a host first asks for one. Never shown.
+    check_in_secret: str | None = Field(default=None, max_length=64)
     status: EventStatus = Field(default=EventStatus.scheduled, sa_type=enum_column(EventStatus))
     created_by: uuid.UUID | None = Field(
         default=None, foreign_key="resident.id", ondelete="SET NULL"
@@ -237,3 +242,64 @@ class Attendees(SQLModel):
     headcount: Headcount
     going: list[ResidentRef]
     waitlisted: list[ResidentRef] = Field(description="In the order they will move up.")
+
+
+class CheckIn(SQLModel, table=True):
+    __tablename__ = "event_check_in"
+
+    event_id: uuid.UUID = Field(foreign_key="event.id", primary_key=True, ondelete="CASCADE")
+    occurrence: date = Field(primary_key=True)
+    resident_id: uuid.UUID = Field(
+        foreign_key="resident.id", primary_key=True, index=True, ondelete="CASCADE"
+    )
+    checked_in_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    marked_by: uuid.UUID | None = Field(
+        default=None, foreign_key="resident.id", ondelete="SET NULL"
+    )
+
+
+class KeepInTouch(SQLModel, table=True):
+    """One attendee's wish to stay in touch with another. Only a pair who chose each other
+    becomes a tie; a wish that is not returned is never shown to anyone."""
+
+    __tablename__ = "event_keep_in_touch"
+
+    event_id: uuid.UUID = Field(foreign_key="event.id", primary_key=True, ondelete="CASCADE")
+    occurrence: date = Field(primary_key=True)
+    chooser_id: uuid.UUID = Field(foreign_key="resident.id", primary_key=True, ondelete="CASCADE")
+    chosen_id: uuid.UUID = Field(
+        foreign_key="resident.id", primary_key=True, index=True, ondelete="CASCADE"
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CheckInCode(SQLModel):
+    occurrence: date
+    code: str = Field(description="Six digits to show the room; it changes every 10 minutes.")
+    valid_until: datetime
+
+
+class CheckInCreate(SQLModel):
+    occurrence: date
+    code: CheckInDigits | None = Field(default=None, description="Six digits, from the host.")
+    resident_id: uuid.UUID | None = Field(
+        default=None, description="Hosts only: mark someone present without a code."
+    )
+
+
+class CheckInPublic(SQLModel):
+    occurrence: date
+    resident: ResidentRef
+    checked_in_at: datetime
+
+
+class KeepInTouchCreate(SQLModel):
+    occurrence: date
+    resident_ids: list[uuid.UUID] = Field(
+        min_length=1, max_length=50, description="Others who checked in at this occurrence."
+    )
+
+
+class KeepInTouchPublic(SQLModel):
+    occurrence: date
+    chosen: list[uuid.UUID] = Field(description="Everyone you have chosen at this occurrence.")

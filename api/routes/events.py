@@ -7,21 +7,26 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from api.conditional import IfMatch, set_etag
-from api.deps import CurrentResident, SessionDep
+from api.deps import CurrentResident, LimiterDep, SessionDep, SettingsDep
 from api.errors import problems
 from models.base import Page, utcnow
 from models.events import (
     Attendees,
+    CheckInCode,
+    CheckInCreate,
+    CheckInPublic,
     EventCreate,
     EventPublic,
     EventUpdate,
+    KeepInTouchCreate,
+    KeepInTouchPublic,
     OccurrenceMove,
     OccurrencePublic,
     RsvpCreate,
     RsvpPublic,
 )
 from models.posts import MAX_RADIUS_M, MIN_RADIUS_M
-from services import events, rsvps
+from services import check_ins, events, rsvps
 from services.errors import InvalidInput
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
@@ -138,3 +143,53 @@ async def attendees(
 ) -> Attendees:
     """For hosts: how many are coming, and who."""
     return await rsvps.attendees(session, resident, event_id, occurrence)
+
+
+Occurrence = Annotated[date, Query(description="The occurrence's original local date.")]
+
+
+@router.get("/{event_id}/check-in-code", responses=problems(401, 403, 404, 422))
+async def check_in_code(
+    event_id: uuid.UUID, occurrence: Occurrence, resident: CurrentResident, session: SessionDep
+) -> CheckInCode:
+    """For hosts: the code to show the room. It changes every 10 minutes and works from an
+    hour before the start to two hours after the end."""
+    return await check_ins.code_for(session, resident, event_id, occurrence)
+
+
+@router.post("/{event_id}/check-ins", responses=problems(401, 403, 404, 422, 429))
+async def check_in(
+    event_id: uuid.UUID,
+    data: CheckInCreate,
+    resident: CurrentResident,
+    session: SessionDep,
+    limiter: LimiterDep,
+    settings: SettingsDep,
+) -> CheckInPublic:
+    """Check in with the host's code; or, as a host, mark someone present. Safe to repeat.
+    Guessing is limited (5 tries a minute)."""
+    await limiter.hit(settings.rate_limits.check_in_per_resident, "check-in", str(resident.id))
+    return await check_ins.check_in(session, resident, event_id, data)
+
+
+@router.get("/{event_id}/check-ins", responses=problems(401, 403, 404, 422))
+async def list_check_ins(
+    event_id: uuid.UUID,
+    occurrence: Occurrence,
+    resident: CurrentResident,
+    session: SessionDep,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> Page[CheckInPublic]:
+    """Who else checked in: for those who did (to choose whom to keep in touch with) and
+    for hosts. By name."""
+    return await check_ins.present(session, resident, event_id, occurrence, cursor, limit)
+
+
+@router.post("/{event_id}/keep-in-touch", responses=problems(401, 403, 404, 422))
+async def keep_in_touch(
+    event_id: uuid.UUID, data: KeepInTouchCreate, resident: CurrentResident, session: SessionDep
+) -> KeepInTouchPublic:
+    """Choose people you met here. Two people who choose each other get a `met` tie in both
+    circles; a choice that is not returned is never shown to anyone."""
+    return await check_ins.keep_in_touch(session, resident, event_id, data)

@@ -7,14 +7,16 @@ from pathlib import Path
 
 import httpx
 import pytest
+import time_machine
 from asgi_lifespan import LifespanManager
 
 from api.app import create_app
 from api.migrate import upgrade
 from api.settings import RateLimitSettings, Settings
+from tests.api.test_check_ins import SUPPER_STARTS, check_in, choose, code
 from tests.api.test_events import host_event
 from tests.databases import fresh_database
-from tests.factories import register, registration
+from tests.factories import register, registration, sign_in
 
 UNLIMITED = "100000/minute"
 
@@ -204,3 +206,33 @@ async def test_many_taking_the_last_place_at_once(committed_client: httpx.AsyncC
     assert [a.status_code for a in answers] == [200] * 6
     assert sorted(a.json()["waitlisted"] for a in answers) == [False] + [True] * 5
     assert sorted(a.json()["waitlist_position"] or 0 for a in answers) == [0, 1, 2, 3, 4, 5]
+
+
+async def test_two_people_choosing_each_other_at_once_still_meet(
+    committed_client: httpx.AsyncClient,
+) -> None:
+    host = await register(committed_client)
+    pairs = [(await register(committed_client), await register(committed_client)) for _ in range(6)]
+    everyone = [host, *(person for pair in pairs for person in pair)]
+    event = await host_event(committed_client, host)
+    with time_machine.travel(SUPPER_STARTS, tick=True):
+        for who in everyone:
+            who.access_token = (await sign_in(committed_client, who.email))["access_token"]
+        shown = (await code(committed_client, host, event)).json()["code"]
+        for who in everyone[1:]:
+            await check_in(committed_client, who, event, code=shown)
+
+        chosen_all = await asyncio.gather(
+            *(
+                choose(committed_client, chooser, event, chosen)
+                for a, b in pairs
+                for chooser, chosen in ((a, b), (b, a))
+            )
+        )
+
+        assert [r.status_code for r in chosen_all] == [200] * len(chosen_all), [
+            r.text for r in chosen_all
+        ]
+        for who in everyone[1:]:
+            circle = await committed_client.get("/v1/me/circle", headers=who.headers)
+            assert [m["kinds"] for m in circle.json()["items"]] == [["met"]]
