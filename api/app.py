@@ -14,6 +14,7 @@ from api.ratelimit import RateLimiter
 from api.routes import (
     auth,
     blocks,
+    calendars,
     categories,
     connections,
     events,
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         vouches,
         blocks,
         events,
+        calendars,
         ops,
     )
     for module in routers:

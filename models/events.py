@@ -303,3 +303,19 @@ class KeepInTouchCreate(SQLModel):
 class KeepInTouchPublic(SQLModel):
     occurrence: date
     chosen: list[uuid.UUID] = Field(description="Everyone you have chosen at this occurrence.")
+
+
+class CalendarFeed(SQLModel, table=True):
+    """A resident's private calendar address. Only a hash of its token is kept: the address
+    is a password that a calendar app sends without signing in."""
+
+    __tablename__ = "calendar_feed"
+
+    resident_id: uuid.UUID = Field(foreign_key="resident.id", primary_key=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CalendarFeedPublic(SQLModel):
+    path: str = Field(description="Add this to a calendar app (after the API's base URL).")
+    created_at: datetime

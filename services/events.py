@@ -46,7 +46,7 @@ def schedule(event: Event, changes: list[OccurrenceChange]) -> recurrence.Schedu
     )
 
 
-async def _changes(
+async def changes_by_event(
     session: AsyncSession, event_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, list[OccurrenceChange]]:
     found: dict[uuid.UUID, list[OccurrenceChange]] = {event_id: [] for event_id in event_ids}
@@ -60,7 +60,7 @@ async def _changes(
 
 
 async def changes_of(session: AsyncSession, event_id: uuid.UUID) -> list[OccurrenceChange]:
-    return (await _changes(session, [event_id]))[event_id]
+    return (await changes_by_event(session, [event_id]))[event_id]
 
 
 def local_midnight(event: Event, day: date) -> datetime:
@@ -233,7 +233,7 @@ async def change(
             data.ends_at or event.ends_at.astimezone(tz),
             data.rrule if "rrule" in sent else event.rrule,
         )
-    changes = (await _changes(session, [event.id]))[event.id]
+    changes = (await changes_by_event(session, [event.id]))[event.id]
     event.last_ends_at = schedule(event, changes).last_end()
     await _bump(session, event, if_match)
     return public(event, await _hosts(session, event.id))
@@ -251,7 +251,7 @@ async def _occurrence_of(
     session: AsyncSession, host: Resident, event_id: uuid.UUID, occurrence: date
 ) -> tuple[Event, list[OccurrenceChange]]:
     event = await hosted(session, host, event_id)
-    changes = (await _changes(session, [event.id]))[event.id]
+    changes = (await changes_by_event(session, [event.id]))[event.id]
     if event.rrule is None:
         raise InvalidInput("A one-off event is changed with PATCH /v1/events/{id}.")
     if not schedule(event, changes).is_occurrence(occurrence):
@@ -333,7 +333,7 @@ async def occurrences(
         .where(~_hidden_by_a_host(viewer.id))
     )
     events = [event for event in rows.all() if reach.distance_m(event.cell) <= within_m]
-    changes = await _changes(session, [event.id for event in events])
+    changes = await changes_by_event(session, [event.id for event in events])
     keyed = []
     for event in events:
         distance = posts.distance_view(viewer, event.cell)
