@@ -1,4 +1,4 @@
-"""The `kith` command: serve, migrate, create-admin, openapi."""
+"""The `kith` command: serve, migrate, create-admin, reminders, openapi."""
 
 import argparse
 import asyncio
@@ -119,6 +119,22 @@ def create_admin(args: argparse.Namespace) -> None:
         print(f"{email} already had an account; it is now an admin.")
 
 
+def reminders(args: argparse.Namespace) -> None:
+    from api.db import Database
+    from models.base import utcnow
+    from services import reminders as due
+
+    async def run() -> int:
+        database = Database.connect(get_settings().database_url)
+        try:
+            async with database.transaction() as session:
+                return (await due.send_due(session, utcnow())).reminders
+        finally:
+            await database.engine.dispose()
+
+    print(f"Stored {asyncio.run(run())} new reminders.")
+
+
 def openapi(args: argparse.Namespace) -> None:
     from api import openapi as spec
     from api.app import create_app
@@ -151,6 +167,11 @@ def parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     p.set_defaults(run=create_admin)
+
+    p = commands.add_parser(
+        "reminders", help="store the event reminders now due (run every few minutes)"
+    )
+    p.set_defaults(run=reminders)
 
     p = commands.add_parser("openapi", help="write openapi/openapi.json")
     p.add_argument("--output", type=str, default=None)

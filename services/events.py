@@ -21,12 +21,15 @@ from models.events import (
     OccurrenceChange,
     OccurrenceMove,
     OccurrencePublic,
+    Rsvp,
+    RsvpAnswer,
     Venue,
     VenueIn,
 )
+from models.notifications import NotificationKind
 from models.residents import Resident
 from models.trust import Block, ResidentRef
-from services import geo, posts, recurrence
+from services import geo, notifications, posts, recurrence
 from services.errors import Forbidden, InvalidInput, NotFound, PreconditionFailed
 from services.posts import FeedKey, Reach, VersionMatch, paginate
 
@@ -245,6 +248,28 @@ async def cancel(session: AsyncSession, host: Resident, event_id: uuid.UUID) -> 
     if event.status != EventStatus.cancelled:
         event.status = EventStatus.cancelled
         await _bump(session, event, None)
+        await _tell_those_going(session, event, None)
+
+
+async def _tell_those_going(session: AsyncSession, event: Event, occurrence: date | None) -> None:
+    """A kind word to everyone going to what was cancelled: one occurrence, or all to come."""
+    today = utcnow().astimezone(recurrence.zone(event.timezone)).date()
+    query = (
+        select(Rsvp.resident_id)
+        .where(Rsvp.event_id == event.id, Rsvp.answer == RsvpAnswer.going)
+        .where(col(Rsvp.occurrence) == occurrence if occurrence else col(Rsvp.occurrence) >= today)
+        .distinct()
+    )
+    going = list((await session.exec(query)).all())
+    when = f" on {occurrence.day} {occurrence:%b}" if occurrence else ""
+    await notifications.notify(
+        session,
+        going,
+        NotificationKind.event_cancelled,
+        f"cancelled:{event.id}:{occurrence.isoformat() if occurrence else 'all'}",
+        f"{event.title}{when} is cancelled. Sorry, and thank you for planning to come.",
+        {"event_id": str(event.id), "occurrence": occurrence.isoformat() if occurrence else None},
+    )
 
 
 async def _occurrence_of(
@@ -285,6 +310,7 @@ async def cancel_occurrence(
     event, changes = await _occurrence_of(session, host, event_id, occurrence)
     cancelled = OccurrenceChange(event_id=event.id, occurrence=occurrence, cancelled=True)
     await _save_change(session, event, changes, cancelled)
+    await _tell_those_going(session, event, occurrence)
 
 
 async def move_occurrence(

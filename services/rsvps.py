@@ -19,9 +19,10 @@ from models.events import (
     RsvpCreate,
     RsvpPublic,
 )
+from models.notifications import NotificationKind
 from models.residents import Resident
 from models.trust import ResidentRef
-from services import blocks, events, locks, recurrence
+from services import blocks, events, locks, notifications, recurrence
 from services.errors import InvalidInput, NotFound
 
 
@@ -91,6 +92,15 @@ async def fill_places(session: AsyncSession, event: Event, occurrence: date) -> 
         waiting.waitlisted = False
         session.add(waiting)
         moved.append(waiting.resident_id)
+        await notifications.notify(
+            session,
+            [waiting.resident_id],
+            NotificationKind.waitlist_place,
+            f"place:{event.id}:{occurrence.isoformat()}:{waiting.answered_at.isoformat()}",
+            f"A place came free: you are going to {event.title} on {occurrence.day} "
+            f"{occurrence:%b}.",
+            {"event_id": str(event.id), "occurrence": occurrence.isoformat()},
+        )
     await session.flush()
     return moved
 

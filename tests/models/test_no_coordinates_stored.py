@@ -9,6 +9,7 @@ import models.auth
 import models.events
 import models.idempotency
 import models.neighbourhoods
+import models.notifications
 import models.offers
 import models.requests
 import models.residents

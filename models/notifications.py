@@ -1,0 +1,32 @@
+"""Notifications, stored for each resident; delivering them (push, webhooks, the stream) is
+the integrations work's job."""
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.base import UTCDateTime, enum_column, new_id, utcnow
+
+
+class NotificationKind(StrEnum):
+    event_reminder = "event_reminder"
+    event_cancelled = "event_cancelled"
+    waitlist_place = "waitlist_place"
+
+
+class Notification(SQLModel, table=True):
+    # `dedupe_key` names the occasion ("reminder 24h for this occurrence"): however many
+    # workers or retries produce it, a resident gets it once.
+    __table_args__ = (UniqueConstraint("resident_id", "dedupe_key"),)
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    resident_id: uuid.UUID = Field(foreign_key="resident.id", index=True, ondelete="CASCADE")
+    kind: NotificationKind = Field(sa_type=enum_column(NotificationKind))
+    dedupe_key: str = Field(max_length=200)
+    title: str = Field(max_length=200)
+    data: dict[str, object] = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
