@@ -21,7 +21,7 @@ from models.residents import Resident
 from models.ties import TieKind
 from models.trust import Connection, ConnectionStatus
 from models.vouches import Vouch
-from services import connections, geo, neighbourhoods, ties
+from services import connections, demo_events, geo, neighbourhoods, ties
 from services.passwords import PasswordHasher
 
 DEMO_PASSWORD = "kith-demo-only-password"
@@ -37,7 +37,6 @@ CLUSTERS = (
     (0.10, 50.4230, -3.6750, 0.005),  # the southern edge
 )
 RESIDENTS = 300
-LUNCH = "the Totnes community lunch"
 _FIRST_NAMES = (
     "Ada", "Bea", "Cal", "Dev", "Eli", "Fay", "Gus", "Hal", "Ivy", "Jo", "Kit", "Lou", "Mo",
     "Nia", "Oli", "Pip", "Raj", "Sam", "Tess", "Uma", "Vic", "Wyn", "Yas", "Zoe",
@@ -134,8 +133,8 @@ async def _ties(
     residents: list[Resident],
     connectors: list[Resident],
 ) -> None:
-    """A few connections each, people who met at a community lunch, and connectors' vouches,
-    so circles, profiles and circle-only posts have something to show."""
+    """A few connections each, people who met at the demo's events, and connectors' vouches,
+    so circles, profiles, events and circle-only posts have something to show."""
     now = utcnow()
     pairs: set[tuple[int, int]] = set()
     for index in range(len(residents)):
@@ -155,12 +154,7 @@ async def _ties(
             )
         )
         await ties.record_tie(session, residents[a].id, residents[b].id, TieKind.connected, at=at)
-    lunch = now - timedelta(days=24)
-    guests = rng.sample(residents, 30)
-    for guest, next_guest in zip(guests, guests[1:], strict=False):
-        await ties.record_tie(
-            session, guest.id, next_guest.id, TieKind.met, at=lunch, context=LUNCH
-        )
+    await demo_events.seed_events(session, rng, residents)
     for vouchee in rng.sample(residents[2:], 20):
         voucher = rng.choice(connectors)
         session.add(Vouch(voucher_id=voucher.id, vouchee_id=vouchee.id, by_connector=True))

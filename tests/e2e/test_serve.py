@@ -147,12 +147,14 @@ def test_demo_residents_see_busy_feeds(server: Server) -> None:
         offers = http.get("/v1/offers", headers=auth, params={"limit": 100}).json()
         requests = http.get("/v1/requests", headers=auth, params={"limit": 100}).json()
 
-        circle = http.get("/v1/me/circle", headers=auth).json()
+        circle = http.get("/v1/me/circle", headers=auth, params={"limit": 100}).json()
+        nearby_events = http.get("/v1/events", headers=auth).json()
 
     assert len(offers["items"]) >= 20
     assert len(requests["items"]) >= 10
     assert circle["items"]
     assert any("connected" in member["kinds"] for member in circle["items"])
+    assert {item["title"] for item in nearby_events["items"]} >= {"Tuesday community supper"}
     buckets = [item["distance"]["bucket_km"] for item in offers["items"]]
     assert buckets == sorted(buckets)
 

@@ -1,0 +1,29 @@
+"""The demo seed: a town with events whose past occurrences formed `met` ties."""
+
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.events import CheckIn, Event, KeepInTouch
+from models.ties import Tie, TieKind
+from services import demo
+from services.passwords import PasswordHasher
+
+
+async def test_the_demo_has_events_with_past_meetings(session: AsyncSession) -> None:
+    hasher = PasswordHasher(time_cost=1, memory_cost_kib=1024)
+
+    first = await demo.seed(session, hasher)
+    second = await demo.seed(session, hasher)
+
+    async def count(model: object, *where: object) -> int:
+        return (await session.exec(select(func.count()).select_from(model).where(*where))).one()  # type: ignore[arg-type]
+
+    assert first.created is True
+    assert second.created is False  # idempotent
+    assert await count(Event) == 3
+    assert await count(CheckIn) > 0
+    assert await count(KeepInTouch) > 0
+    contexts = (await session.exec(select(Tie.context).where(col(Tie.kind) == TieKind.met))).all()
+    titles = ("Tuesday community supper", "Litter pick and a cuppa", "Repair café")
+    assert contexts
+    assert all(context and context.startswith(titles) for context in contexts)
