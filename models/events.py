@@ -191,6 +191,14 @@ class OccurrencePublic(SQLModel):
     ends_at: datetime
     moved: bool
     distance: DistanceView
+    ties_going: list[ResidentRef] = Field(
+        default_factory=list,
+        description="In suggestions only: people you have a tie with who are going. Nobody "
+        "else who is going is ever named.",
+    )
+    neighbours_going: int | None = Field(
+        default=None, description="In suggestions only: how many from your neighbourhood."
+    )
 
 
 class RsvpAnswer(StrEnum):

@@ -334,16 +334,11 @@ async def move_occurrence(
     return public(event, await _hosts(session, event.id))
 
 
-async def occurrences(
-    session: AsyncSession,
-    viewer: Resident,
-    *,
-    window: tuple[datetime, datetime],
-    within_m: int,
-    cursor: str | None,
-    limit: int,
-) -> Page[OccurrencePublic]:
-    """Occurrences in the window at venues in reach, soonest first."""
+async def in_reach(
+    session: AsyncSession, viewer: Resident, window: tuple[datetime, datetime], within_m: int
+) -> list[OccurrencePublic]:
+    """Every occurrence in the window at a venue in reach, not hosted by anyone on either
+    side of a block with the viewer."""
     start, end = window
     if not start < end <= start + MAX_WINDOW:
         raise InvalidInput(
@@ -360,22 +355,40 @@ async def occurrences(
     )
     events = [event for event in rows.all() if reach.distance_m(event.cell) <= within_m]
     changes = await changes_by_event(session, [event.id for event in events])
-    keyed = []
-    for event in events:
-        distance = posts.distance_view(viewer, event.cell)
-        for slot in schedule(event, changes[event.id]).slots(start, end):
-            item = OccurrencePublic(
-                event_id=event.id,
-                occurrence=slot.occurrence,
-                title=event.title,
-                kind=event.kind,
-                venue_name=event.venue_name,
-                starts_at=slot.starts_at,
-                ends_at=slot.ends_at,
-                moved=slot.moved,
-                distance=distance,
-            )
-            key = FeedKey(0, slot.starts_at.timestamp(), f"{event.id}/{slot.occurrence}")
-            keyed.append((key, item))
-    page, next_cursor = paginate(keyed, cursor, limit)
+    return [
+        OccurrencePublic(
+            event_id=event.id,
+            occurrence=slot.occurrence,
+            title=event.title,
+            kind=event.kind,
+            venue_name=event.venue_name,
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+            moved=slot.moved,
+            distance=posts.distance_view(viewer, event.cell),
+        )
+        for event in events
+        for slot in schedule(event, changes[event.id]).slots(start, end)
+    ]
+
+
+async def occurrences(
+    session: AsyncSession,
+    viewer: Resident,
+    *,
+    window: tuple[datetime, datetime],
+    within_m: int,
+    cursor: str | None,
+    limit: int,
+) -> Page[OccurrencePublic]:
+    """Occurrences in the window at venues in reach, soonest first."""
+    found = await in_reach(session, viewer, window, within_m)
+    page, next_cursor = paginate(
+        (
+            (FeedKey(0, item.starts_at.timestamp(), f"{item.event_id}/{item.occurrence}"), item)
+            for item in found
+        ),
+        cursor,
+        limit,
+    )
     return Page[OccurrencePublic](items=page, next_cursor=next_cursor)

@@ -26,7 +26,7 @@ from models.events import (
     RsvpPublic,
 )
 from models.posts import MAX_RADIUS_M, MIN_RADIUS_M
-from services import check_ins, events, rsvps
+from services import check_ins, event_suggestions, events, rsvps
 from services.errors import InvalidInput
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
@@ -52,6 +52,9 @@ async def list_occurrences(
         datetime | None, Query(description="Default: 30 days after `from`; at most 92.")
     ] = None,
     within_m: Annotated[int, Query(ge=MIN_RADIUS_M, le=MAX_RADIUS_M)] = 3000,
+    suggested: Annotated[
+        bool, Query(description="Rank by your ties going, then neighbours going.")
+    ] = False,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Page[OccurrencePublic]:
@@ -61,7 +64,8 @@ async def list_occurrences(
     end = to or start + timedelta(days=30)
     if start.tzinfo is None or end.tzinfo is None:
         raise InvalidInput("`from` and `to` need a time zone offset.", field=("query", "from"))
-    return await events.occurrences(
+    listing = event_suggestions.suggested if suggested else events.occurrences
+    return await listing(
         session, resident, window=(start, end), within_m=within_m, cursor=cursor, limit=limit
     )
 
