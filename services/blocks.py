@@ -3,7 +3,7 @@
 import uuid
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, update
+from sqlalchemy import and_, delete, exists, literal, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import col, select
@@ -26,14 +26,32 @@ def not_hidden_from(viewer_id: uuid.UUID, resident: Any) -> ColumnElement[bool]:
     return and_(col(resident).not_in(blocked_by_viewer), col(resident).not_in(blocking_viewer))
 
 
-async def blocked_either_way(session: AsyncSession, a: uuid.UUID, b: uuid.UUID) -> bool:
-    found = await session.exec(
-        select(Block.blocker_id).where(
-            ((Block.blocker_id == a) & (Block.blocked_id == b))
-            | ((Block.blocker_id == b) & (Block.blocked_id == a))
+def block_between(a: Any, b: Any) -> ColumnElement[bool]:
+    """True where a block stands between `a` and `b` (ids or columns), in either direction."""
+    return exists().where(
+        or_(
+            (col(Block.blocker_id) == a) & (col(Block.blocked_id) == b),
+            (col(Block.blocker_id) == b) & (col(Block.blocked_id) == a),
         )
     )
+
+
+async def blocked_either_way(session: AsyncSession, a: uuid.UUID, b: uuid.UUID) -> bool:
+    found = await session.exec(select(literal(True)).where(block_between(a, b)))
     return found.first() is not None
+
+
+async def reachable(session: AsyncSession, viewer_id: uuid.UUID, other_id: uuid.UUID) -> Resident:
+    """Another active resident the viewer may deal with. A block gets the same answer as an
+    account that is gone, so nothing tells the two apart."""
+    other = await session.get(Resident, other_id)
+    if (
+        other is None
+        or other.status != ResidentStatus.active
+        or await blocked_either_way(session, viewer_id, other_id)
+    ):
+        raise NotFound("No such resident.")
+    return other
 
 
 async def block(session: AsyncSession, blocker: Resident, blocked_id: uuid.UUID) -> BlockPublic:

@@ -5,6 +5,7 @@ from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import Uuid, any_, literal
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import col
@@ -18,3 +19,9 @@ def among(session: AsyncSession, column: Any, ids: Collection[uuid.UUID]) -> Col
     if session.get_bind().dialect.name == "postgresql":
         return col(column) == any_(literal(list(ids), type_=ARRAY(Uuid)))
     return col(column).in_(ids)
+
+
+def insert(session: AsyncSession, model: Any) -> Any:
+    """An INSERT with ON CONFLICT (upsert, or skip) in this database's dialect."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)

@@ -3,7 +3,7 @@ private feed of what a resident is going to."""
 
 import hashlib
 import secrets
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar, vRecur
 from icalendar import Event as VEvent
@@ -62,12 +62,6 @@ def _rule(event: Event) -> vRecur:
     return rule
 
 
-def _original(event: Event, occurrence: date) -> datetime:
-    """Where the rule put an occurrence: its date at the series' local start time."""
-    tz = recurrence.zone(event.timezone)
-    return recurrence.local(datetime.combine(occurrence, event.starts_at.astimezone(tz).time()), tz)
-
-
 def event_file(event: Event, changes: list[OccurrenceChange]) -> bytes:
     tz = recurrence.zone(event.timezone)
     start = event.starts_at.astimezone(tz)
@@ -81,23 +75,15 @@ def event_file(event: Event, changes: list[OccurrenceChange]) -> bytes:
     calendar.add_component(master)
     if event.rrule is not None:
         master.add("rrule", _rule(event))
-        cancelled = [c for c in changes if c.cancelled]
+        cancelled = [events.original_start(event, c.occurrence) for c in changes if c.cancelled]
         if cancelled:
-            master.add(
-                "exdate",
-                [
-                    events.local_midnight(event, c.occurrence).replace(
-                        hour=start.hour, minute=start.minute
-                    )
-                    for c in cancelled
-                ],
-            )
+            master.add("exdate", cancelled)
         for change in changes:
             if change.cancelled or change.starts_at is None or change.ends_at is None:
                 continue
             moved = VEvent()
             moved.add("uid", f"{event.id}@kith")
-            moved.add("recurrence-id", _original(event, change.occurrence))
+            moved.add("recurrence-id", events.original_start(event, change.occurrence))
             moved.add("dtstart", change.starts_at.astimezone(tz))
             moved.add("dtend", change.ends_at.astimezone(tz))
             moved.add("status", "CONFIRMED")

@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, exists, or_
+from sqlalchemy import and_, or_
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import col, select
@@ -14,7 +14,6 @@ from models.base import Page
 from models.posts import Visibility
 from models.residents import Resident, ResidentStatus
 from models.ties import CircleMember, Tie
-from models.trust import Block
 from services import blocks, ties
 from services.posts import FeedKey, paginate
 
@@ -66,15 +65,6 @@ async def _names(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.U
     return dict(rows.all())
 
 
-def _unblocked(a: Any, b: Any) -> ColumnElement[bool]:
-    return ~exists().where(
-        or_(
-            (col(Block.blocker_id) == a) & (col(Block.blocked_id) == b),
-            (col(Block.blocker_id) == b) & (col(Block.blocked_id) == a),
-        )
-    )
-
-
 def audience_holds(viewer_id: uuid.UUID, visibility: Any, owner_id: Any) -> ColumnElement[bool]:
     """A filter on a post's columns: the viewer is in the audience it was shared with.
 
@@ -91,8 +81,8 @@ def audience_holds(viewer_id: uuid.UUID, visibility: Any, owner_id: Any) -> Colu
         .join(bridge, col(bridge.id) == owners_tie.other_id)
         .where(bridges_tie.other_id == viewer_id)
         .where(col(bridge.status) == ResidentStatus.active)
-        .where(_unblocked(owners_tie.resident_id, owners_tie.other_id))
-        .where(_unblocked(bridges_tie.resident_id, viewer_id))
+        .where(~blocks.block_between(owners_tie.resident_id, owners_tie.other_id))
+        .where(~blocks.block_between(bridges_tie.resident_id, viewer_id))
     )
     owner = col(owner_id)
     return or_(

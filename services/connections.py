@@ -59,13 +59,7 @@ async def ask(
     gone, as their profile does: nothing tells a block from a departure."""
     if addressee_id == asker.id:
         raise InvalidInput("You cannot connect with yourself.", field=("resident_id",))
-    addressee = await session.get(Resident, addressee_id)
-    if (
-        addressee is None
-        or addressee.status != ResidentStatus.active
-        or await blocks.blocked_either_way(session, asker.id, addressee_id)
-    ):
-        raise NotFound("No such resident.")
+    addressee = await blocks.reachable(session, asker.id, addressee_id)
     await pairs.lock_pair(session, asker.id, addressee_id)
     now = utcnow()
     found = await session.exec(

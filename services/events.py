@@ -28,8 +28,8 @@ from models.events import (
 )
 from models.notifications import NotificationKind
 from models.residents import Resident
-from models.trust import Block, ResidentRef
-from services import geo, notifications, posts, recurrence
+from models.trust import ResidentRef
+from services import blocks, geo, notifications, posts, recurrence
 from services.errors import Forbidden, InvalidInput, NotFound, PreconditionFailed
 from services.posts import FeedKey, Reach, VersionMatch, paginate
 
@@ -64,6 +64,13 @@ async def changes_by_event(
 
 async def changes_of(session: AsyncSession, event_id: uuid.UUID) -> list[OccurrenceChange]:
     return (await changes_by_event(session, [event_id]))[event_id]
+
+
+def original_start(event: Event, occurrence: date) -> datetime:
+    """Where the rule put an occurrence: its date at the series' local start time, with
+    that date's own UTC offset."""
+    tz = recurrence.zone(event.timezone)
+    return recurrence.local(datetime.combine(occurrence, event.starts_at.astimezone(tz).time()), tz)
 
 
 def local_midnight(event: Event, day: date) -> datetime:
@@ -122,15 +129,9 @@ def _time(event: Event, starts_at: datetime, ends_at: datetime, rule: str | None
 
 def _hidden_by_a_host(viewer_id: uuid.UUID) -> ColumnElement[bool]:
     """True for an event one of whose hosts is on either side of a block with the viewer."""
-    host = col(EventHost.resident_id)
     return exists().where(
         col(EventHost.event_id) == Event.id,
-        exists().where(
-            or_(
-                (col(Block.blocker_id) == viewer_id) & (col(Block.blocked_id) == host),
-                (col(Block.blocked_id) == viewer_id) & (col(Block.blocker_id) == host),
-            )
-        ),
+        blocks.block_between(viewer_id, EventHost.resident_id),
     )
 
 
@@ -323,8 +324,7 @@ async def move_occurrence(
     event, changes = await _occurrence_of(session, host, event_id, occurrence)
     tz = recurrence.zone(event.timezone)
     start, end = recurrence.times(data.starts_at, data.ends_at, tz)
-    original = datetime.combine(occurrence, event.starts_at.astimezone(tz).timetz())
-    if abs(start - original) > recurrence.MAX_MOVE:
+    if abs(start - original_start(event, occurrence)) > recurrence.MAX_MOVE:
         raise InvalidInput(
             "An occurrence can move at most 7 days; for more, cancel it and add an event.",
             field=("starts_at",),

@@ -3,11 +3,11 @@
 import uuid
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import new_id, utcnow
 from models.notifications import Notification, NotificationKind
+from services import bulk
 
 
 async def notify(
@@ -21,8 +21,7 @@ async def notify(
     """Store one notification per resident; returns how many were new."""
     if not residents:
         return 0
-    dialect = session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Notification)
+    insert = bulk.insert(session, Notification)
     now = utcnow()
     rows = [
         {

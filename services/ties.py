@@ -18,12 +18,12 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import case, delete, func, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import utcnow
 from models.ties import MUTUAL_KINDS, Tie, TieKind
+from services import bulk
 
 WEIGHTS = {
     TieKind.connected: 0.6,
@@ -86,11 +86,6 @@ def _sides(a: uuid.UUID, b: uuid.UUID, kind: TieKind) -> list[tuple[uuid.UUID, u
     return [(a, b), (b, a)] if kind in MUTUAL_KINDS else [(a, b)]
 
 
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
-
-
 async def record_tie(
     session: AsyncSession,
     a: uuid.UUID,
@@ -118,7 +113,7 @@ async def record_tie(
         }
         for x, y in _sides(a, b, kind)
     ]
-    insert = _insert(session)(Tie).values(rows)
+    insert = bulk.insert(session, Tie).values(rows)
     newer = insert.excluded.last_at > Tie.last_at
     await session.exec(
         insert.on_conflict_do_update(

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, or_
+from sqlalchemy import or_
 from sqlalchemy import select as select_columns  # typed for any number of columns
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -30,7 +30,7 @@ from models.ties import MUTUAL_KINDS, Tie, TieKind
 from models.trust import Block
 from models.verifications import BADGE_LABELS, VerificationKind
 from models.vouches import Vouch
-from services import bulk, ties, verifications
+from services import blocks, bulk, ties, verifications
 
 RESIDENT_VOUCH = 0.1
 CONNECTOR_VOUCH = 0.3
@@ -112,19 +112,13 @@ async def _best_paths(
     if not mutuals:
         return {}
     mutual, candidate = col(Tie.resident_id), col(Tie.other_id)
-    blocked_pair = exists().where(
-        or_(
-            (col(Block.blocker_id) == mutual) & (col(Block.blocked_id) == candidate),
-            (col(Block.blocker_id) == candidate) & (col(Block.blocked_id) == mutual),
-        )
-    )
     wanted = set(candidates)
     query = select_columns(
         mutual, candidate, col(Tie.kind), col(Tie.times), col(Tie.last_at)
     ).where(
         bulk.among(session, mutual, mutuals),
         col(Tie.kind).in_(MUTUAL_KINDS),  # "you both know": ties both people chose
-        ~blocked_pair,
+        ~blocks.block_between(mutual, candidate),
     )
     if len(wanted) * len(mutuals) <= PROBES_IN_SQL:
         # Few candidates: let the index pick them out. Many: read the mutuals' ranges and

@@ -57,13 +57,7 @@ async def vouch(
     """Idempotent: vouching again for the same person returns the vouch already made."""
     if vouchee_id == voucher.id:
         raise InvalidInput("You cannot vouch for yourself.", field=("resident_id",))
-    vouchee = await session.get(Resident, vouchee_id)
-    if (
-        vouchee is None
-        or vouchee.status != ResidentStatus.active
-        or await blocks.blocked_either_way(session, voucher.id, vouchee_id)
-    ):
-        raise NotFound("No such resident.")
+    vouchee = await blocks.reachable(session, voucher.id, vouchee_id)
     await pairs.lock_pair(session, voucher.id, vouchee_id)
     existing = await _live(session, voucher.id, vouchee_id)
     if existing is not None:

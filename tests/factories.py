@@ -3,6 +3,7 @@
 import itertools
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -121,3 +122,10 @@ async def make_connector(
     )
     assert appointed.status_code == 204, appointed.text
     return connector
+
+
+async def profile(client: httpx.AsyncClient, viewer: Account, subject: Account) -> Any:
+    """`subject`'s public profile as `viewer` sees it (which must succeed)."""
+    response = await client.get(f"/v1/residents/{subject.id}", headers=viewer.headers)
+    assert response.status_code == 200, response.text
+    return response.json()

@@ -19,17 +19,11 @@ from models.ties import TieKind
 from services import ties
 from tests.api.test_offers import NEAR, post_offer
 from tests.api.test_requests import post_request
-from tests.factories import Account, connect, register
+from tests.factories import Account, connect, profile, register
 
 
 async def _circle(client: httpx.AsyncClient, who: Account, **params: Any) -> Any:
     response = await client.get("/v1/me/circle", headers=who.headers, params=params)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-async def _profile(client: httpx.AsyncClient, viewer: Account, subject: Account) -> Any:
-    response = await client.get(f"/v1/residents/{subject.id}", headers=viewer.headers)
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -102,12 +96,12 @@ async def test_a_profile_shows_trust_from_the_viewers_side(client: httpx.AsyncCl
         await connect(client, mutual, subject)
     await client.post("/v1/blocks", headers=subject.headers, json={"resident_id": str(hidden.id)})
 
-    profile = await _profile(client, viewer, subject)
-    own = await _profile(client, subject, subject)
+    theirs = await profile(client, viewer, subject)
+    own = await profile(client, subject, subject)
 
-    assert profile["display_name"] == "Sol"
-    assert profile["bio"] == "Keen gardener"
-    trust = profile["trust"]
+    assert theirs["display_name"] == "Sol"
+    assert theirs["bio"] == "Keen gardener"
+    trust = theirs["trust"]
     assert trust["your_tie"] is None
     assert trust["mutual_count"] == 1  # Hid is blocked by Sol: neither counted nor named
     assert trust["mutuals"] == [{"id": str(sam.id), "display_name": "Sam"}]
@@ -115,7 +109,7 @@ async def test_a_profile_shows_trust_from_the_viewers_side(client: httpx.AsyncCl
     assert "score" not in trust  # exact, it would let Vi work out the Sam-Sol tie's strength
     assert own["trust"] is None
     for leaked in ("home_cell", "email", "cell", "ties", "circle"):
-        assert leaked not in profile
+        assert leaked not in theirs
 
 
 async def test_a_block_hides_the_profile_both_ways(client: httpx.AsyncClient) -> None:

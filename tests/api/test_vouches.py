@@ -1,11 +1,9 @@
 """Vouching: a connector's counts more, the note is for connectors only, history is kept."""
 
-from typing import Any
-
 import httpx
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from tests.factories import Account, make_connector, register
+from tests.factories import Account, make_connector, profile, register
 
 
 async def _vouch(
@@ -14,12 +12,6 @@ async def _vouch(
     return await client.post(
         "/v1/vouches", headers=voucher.headers, json={"resident_id": str(vouchee.id), "note": note}
     )
-
-
-async def _profile(client: httpx.AsyncClient, viewer: Account, subject: Account) -> Any:
-    response = await client.get(f"/v1/residents/{subject.id}", headers=viewer.headers)
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 async def test_vouching_is_safe_to_repeat_and_listed_for_its_author(
@@ -44,9 +36,9 @@ async def test_the_note_reaches_connectors_only(
     alice, bob, carol = await register(client), await register(client), await register(client)
     await _vouch(client, alice, bob, "Helped my mum after her fall")
 
-    seen_by_connector = await _profile(client, connector, bob)
+    seen_by_connector = await profile(client, connector, bob)
     seen_by_bob_himself = await client.get(f"/v1/residents/{bob.id}", headers=bob.headers)
-    seen_by_carol = await _profile(client, carol, bob)
+    seen_by_carol = await profile(client, carol, bob)
 
     assert [v["note"] for v in seen_by_connector["vouches"]] == ["Helped my mum after her fall"]
     assert seen_by_bob_himself.json()["vouches"] is None
@@ -64,8 +56,8 @@ async def test_a_connectors_vouch_counts_more(
     made = await _vouch(client, connector, by_connector)
     await _vouch(client, neighbour, by_neighbour)
 
-    high = (await _profile(client, viewer, by_connector))["trust"]
-    low = (await _profile(client, viewer, by_neighbour))["trust"]
+    high = (await profile(client, viewer, by_connector))["trust"]
+    low = (await profile(client, viewer, by_neighbour))["trust"]
 
     assert made.json()["by_connector"] is True
     assert high["vouched_by_connector"] is True
@@ -84,7 +76,7 @@ async def test_revoking_stops_it_counting_but_keeps_the_history(
     revoked = await client.delete(f"/v1/vouches/{made['id']}", headers=alice.headers)
     twice = await client.delete(f"/v1/vouches/{made['id']}", headers=alice.headers)
     listed = await client.get("/v1/vouches", headers=alice.headers)
-    history = (await _profile(client, connector, bob))["vouches"]
+    history = (await profile(client, connector, bob))["vouches"]
     circle = await client.get("/v1/me/circle", headers=alice.headers)
     renewed = await _vouch(client, alice, bob)
 
