@@ -17,6 +17,7 @@ from api.routes import (
     calendars,
     categories,
     connections,
+    event_hosts,
     events,
     me,
     neighbourhoods,
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         vouches,
         blocks,
         events,
+        event_hosts,
         calendars,
         ops,
     )

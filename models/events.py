@@ -9,8 +9,9 @@ from typing import Annotated, ClassVar
 from pydantic import StringConstraints, model_validator
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime, enum_column, new_id, utcnow
+from models.base import Page, UTCDateTime, enum_column, new_id, utcnow
 from models.posts import DistanceView
+from models.residents import NeighbourhoodRef
 from models.trust import ResidentRef
 
 EventTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=120)]
@@ -68,19 +69,14 @@ class Event(SQLModel, table=True):
     created_by: uuid.UUID | None = Field(
         default=None, foreign_key="resident.id", ondelete="SET NULL"
     )
+    # Hosted for a neighbourhood: its connectors, whoever they are at the time, host it too,
+    # so a connector-run supper outlasts any one connector.
+    neighbourhood_id: uuid.UUID | None = Field(
+        default=None, foreign_key="neighbourhood.id", index=True, ondelete="SET NULL"
+    )
     version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-
-
-class EventHost(SQLModel, table=True):
-    __tablename__ = "event_host"
-
-    event_id: uuid.UUID = Field(foreign_key="event.id", primary_key=True, ondelete="CASCADE")
-    resident_id: uuid.UUID = Field(
-        foreign_key="resident.id", primary_key=True, index=True, ondelete="CASCADE"
-    )
-    added_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class OccurrenceChange(SQLModel, table=True):
@@ -134,6 +130,11 @@ class EventCreate(EventTimes):
         "YEARLY, repeating in local time (18:00 stays 18:00 across clock changes).",
     )
     capacity: int | None = Field(default=None, ge=1, le=10_000)
+    neighbourhood_id: uuid.UUID | None = Field(
+        default=None,
+        description="Host it for a neighbourhood you are a connector of, at a venue in its "
+        "area: all its connectors then host it with you.",
+    )
 
 
 class EventUpdate(SQLModel):
@@ -172,7 +173,10 @@ class EventPublic(SQLModel):
     rrule: str | None
     capacity: int | None
     status: EventStatus
-    hosts: list[ResidentRef]
+    hosts: list[ResidentRef] = Field(description="Those who host it; invitations not shown.")
+    neighbourhood: NeighbourhoodRef | None = Field(
+        description="Set when hosted for a neighbourhood: its connectors host it too."
+    )
     version: int
     created_at: datetime
 
@@ -243,13 +247,12 @@ class RsvpPublic(SQLModel):
     headcount: Headcount
 
 
-class Attendees(SQLModel):
-    """For hosts: who is coming. Names only, never where anyone lives."""
+class Attendees(Page[ResidentRef]):
+    """For hosts: one page of who is coming (or waiting), in the order they answered. Names
+    only, never where anyone lives."""
 
     occurrence: date
     headcount: Headcount
-    going: list[ResidentRef]
-    waitlisted: list[ResidentRef] = Field(description="In the order they will move up.")
 
 
 class CheckIn(SQLModel, table=True):

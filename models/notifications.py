@@ -15,6 +15,7 @@ class NotificationKind(StrEnum):
     event_reminder = "event_reminder"
     event_cancelled = "event_cancelled"
     waitlist_place = "waitlist_place"
+    host_invite = "host_invite"
 
 
 class Notification(SQLModel, table=True):

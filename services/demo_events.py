@@ -8,12 +8,12 @@ from datetime import UTC, datetime, time, timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import utcnow
+from models.event_hosts import EventHost
 from models.events import (
     AREA_RESOLUTION,
     VENUE_RESOLUTION,
     CheckIn,
     Event,
-    EventHost,
     EventKind,
     KeepInTouch,
     Rsvp,
@@ -61,7 +61,7 @@ async def seed_events(session: AsyncSession, rng: random.Random, residents: list
         )
         session.add(event)
         await session.flush()
-        session.add(EventHost(event_id=event.id, resident_id=host.id))
+        session.add(EventHost(event_id=event.id, resident_id=host.id, accepted_at=utcnow()))
         schedule = events.schedule(event, [])
         past = schedule.slots(starts_at, now)
         upcoming = schedule.slots(now, now + timedelta(days=35))

@@ -9,12 +9,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import Page, utcnow
+from models.event_hosts import EventHost
 from models.events import (
     AREA_RESOLUTION,
     VENUE_RESOLUTION,
     Event,
     EventCreate,
-    EventHost,
     EventPublic,
     EventStatus,
     EventUpdate,
@@ -26,8 +26,9 @@ from models.events import (
     Venue,
     VenueIn,
 )
+from models.neighbourhoods import Neighbourhood, NeighbourhoodCell, NeighbourhoodConnector
 from models.notifications import NotificationKind
-from models.residents import Resident
+from models.residents import NeighbourhoodRef, Resident
 from models.trust import ResidentRef
 from services import blocks, geo, notifications, posts, recurrence
 from services.errors import Forbidden, InvalidInput, NotFound, PreconditionFailed
@@ -81,10 +82,19 @@ async def _hosts(session: AsyncSession, event_id: uuid.UUID) -> list[ResidentRef
     rows = await session.exec(
         select(Resident.id, Resident.display_name)
         .join(EventHost, col(EventHost.resident_id) == Resident.id)
-        .where(EventHost.event_id == event_id)
+        .where(EventHost.event_id == event_id, col(EventHost.accepted_at).is_not(None))
         .order_by(col(EventHost.added_at), col(Resident.id))
     )
     return [ResidentRef(id=rid, display_name=name) for rid, name in rows.all()]
+
+
+async def describe(session: AsyncSession, event: Event) -> EventPublic:
+    neighbourhood = None
+    if event.neighbourhood_id is not None:
+        found = await session.get(Neighbourhood, event.neighbourhood_id)
+        if found is not None:
+            neighbourhood = NeighbourhoodRef(id=found.id, name=found.name)
+    return public(event, await _hosts(session, event.id), neighbourhood)
 
 
 def _venue(event: Event) -> Venue:
@@ -92,7 +102,9 @@ def _venue(event: Event) -> Venue:
     return Venue(name=event.venue_name, address=event.venue_address, lat=lat, lon=lon)
 
 
-def public(event: Event, hosts: list[ResidentRef]) -> EventPublic:
+def public(
+    event: Event, hosts: list[ResidentRef], neighbourhood: NeighbourhoodRef | None
+) -> EventPublic:
     tz = recurrence.zone(event.timezone)
     return EventPublic(
         id=event.id,
@@ -108,6 +120,7 @@ def public(event: Event, hosts: list[ResidentRef]) -> EventPublic:
         capacity=event.capacity,
         status=event.status,
         hosts=hosts,
+        neighbourhood=neighbourhood,
         version=event.version,
         created_at=event.created_at,
     )
@@ -131,8 +144,42 @@ def _hidden_by_a_host(viewer_id: uuid.UUID) -> ColumnElement[bool]:
     """True for an event one of whose hosts is on either side of a block with the viewer."""
     return exists().where(
         col(EventHost.event_id) == Event.id,
+        col(EventHost.accepted_at).is_not(None),
         blocks.block_between(viewer_id, EventHost.resident_id),
     )
+
+
+def _hosting(viewer_id: uuid.UUID) -> ColumnElement[bool]:
+    """True for an event the viewer hosts: by saying yes, or as a connector of the
+    neighbourhood it is hosted for."""
+    return or_(
+        exists().where(
+            col(EventHost.event_id) == Event.id,
+            col(EventHost.resident_id) == viewer_id,
+            col(EventHost.accepted_at).is_not(None),
+        ),
+        exists().where(
+            col(NeighbourhoodConnector.neighbourhood_id) == Event.neighbourhood_id,
+            col(NeighbourhoodConnector.resident_id) == viewer_id,
+        ),
+    )
+
+
+async def _for_neighbourhood(
+    session: AsyncSession, host: Resident, event: Event, neighbourhood_id: uuid.UUID
+) -> None:
+    """Hosting for a neighbourhood is for its connectors, at a venue in its area."""
+    connects = await session.get(NeighbourhoodConnector, (neighbourhood_id, host.id))
+    if connects is None:
+        raise Forbidden("Only a connector of that neighbourhood can host for it.")
+    await _venue_in_area(session, event, neighbourhood_id)
+    event.neighbourhood_id = neighbourhood_id
+
+
+async def _venue_in_area(session: AsyncSession, event: Event, neighbourhood_id: uuid.UUID) -> None:
+    inside = await session.get(NeighbourhoodCell, (neighbourhood_id, event.cell))
+    if inside is None:
+        raise InvalidInput("The venue is outside the neighbourhood's area.", field=("venue",))
 
 
 async def create(session: AsyncSession, host: Resident, data: EventCreate) -> EventPublic:
@@ -155,17 +202,22 @@ async def create(session: AsyncSession, host: Resident, data: EventCreate) -> Ev
     if event.starts_at < utcnow() - PAST_START_ALLOWED:
         raise InvalidInput("starts_at is in the past.", field=("starts_at",))
     event.last_ends_at = schedule(event, []).last_end()
+    if data.neighbourhood_id is not None:
+        await _for_neighbourhood(session, host, event, data.neighbourhood_id)
     session.add(event)
     await session.flush()
-    session.add(EventHost(event_id=event.id, resident_id=host.id))
+    session.add(EventHost(event_id=event.id, resident_id=host.id, accepted_at=utcnow()))
     await session.flush()
-    return public(event, await _hosts(session, event.id))
+    return await describe(session, event)
 
 
 async def visible(session: AsyncSession, viewer: Resident, event_id: uuid.UUID) -> Event:
-    """The event, unless it is missing or a host and the viewer are blocked either way."""
+    """The event, unless it is missing or a host and the viewer are blocked either way.
+    (Hosts always see what they host, whatever blocks lie between co-hosts.)"""
     found = await session.exec(
-        select(Event).where(Event.id == event_id).where(~_hidden_by_a_host(viewer.id))
+        select(Event)
+        .where(Event.id == event_id)
+        .where(or_(~_hidden_by_a_host(viewer.id), _hosting(viewer.id)))
     )
     event = found.first()
     if event is None:
@@ -175,14 +227,14 @@ async def visible(session: AsyncSession, viewer: Resident, event_id: uuid.UUID) 
 
 async def read(session: AsyncSession, viewer: Resident, event_id: uuid.UUID) -> EventPublic:
     event = await visible(session, viewer, event_id)
-    return public(event, await _hosts(session, event.id))
+    return await describe(session, event)
 
 
 async def hosted(session: AsyncSession, host: Resident, event_id: uuid.UUID) -> Event:
     event = await visible(session, host, event_id)
-    is_host = await session.get(EventHost, (event.id, host.id))
-    if is_host is None:
-        raise Forbidden("Only the event's hosts can change it.")
+    found = await session.exec(select(Event.id).where(Event.id == event.id, _hosting(host.id)))
+    if found.first() is None:
+        raise Forbidden("Only the event's hosts can do this.")
     return event
 
 
@@ -229,6 +281,8 @@ async def change(
             setattr(event, name, getattr(data, name))
     if data.venue is not None:
         _place(event, data.venue)
+        if event.neighbourhood_id is not None:
+            await _venue_in_area(session, event, event.neighbourhood_id)
     if {"starts_at", "ends_at", "rrule"} & sent:
         tz = recurrence.zone(event.timezone)
         _time(
@@ -240,7 +294,7 @@ async def change(
     changes = (await changes_by_event(session, [event.id]))[event.id]
     event.last_ends_at = schedule(event, changes).last_end()
     await _bump(session, event, if_match)
-    return public(event, await _hosts(session, event.id))
+    return await describe(session, event)
 
 
 async def cancel(session: AsyncSession, host: Resident, event_id: uuid.UUID) -> None:
@@ -331,7 +385,7 @@ async def move_occurrence(
         )
     moved = OccurrenceChange(event_id=event.id, occurrence=occurrence, starts_at=start, ends_at=end)
     await _save_change(session, event, changes, moved)
-    return public(event, await _hosts(session, event.id))
+    return await describe(session, event)
 
 
 async def in_reach(

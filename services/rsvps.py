@@ -1,9 +1,9 @@
 """RSVPs per occurrence: going, maybe or not going, with a waitlist that moves up by itself."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -22,7 +22,7 @@ from models.events import (
 from models.notifications import NotificationKind
 from models.residents import Resident
 from models.trust import ResidentRef
-from services import blocks, events, locks, notifications, recurrence
+from services import blocks, events, locks, notifications, posts, recurrence
 from services.errors import InvalidInput, NotFound
 
 
@@ -165,26 +165,60 @@ async def respond(
 
 
 async def attendees(
-    session: AsyncSession, host: Resident, event_id: uuid.UUID, occurrence: date
+    session: AsyncSession,
+    host: Resident,
+    event_id: uuid.UUID,
+    occurrence: date,
+    waitlisted: bool,
+    cursor: str | None,
+    limit: int,
 ) -> Attendees:
+    """One page of those going (or waiting), in the order they answered: for the waitlist,
+    the order they will move up."""
     event = await events.hosted(session, host, event_id)
     await slot_of(session, event, occurrence)
-    rows = await session.exec(
+    query = (
         select(Rsvp, Resident)
         .join(Resident, col(Resident.id) == Rsvp.resident_id)
         .where(Rsvp.event_id == event.id, Rsvp.occurrence == occurrence)
-        .where(Rsvp.answer == RsvpAnswer.going)
+        .where(Rsvp.answer == RsvpAnswer.going, Rsvp.waitlisted == waitlisted)
         .where(blocks.not_hidden_from(host.id, Rsvp.resident_id))
-        .order_by(col(Rsvp.answered_at), col(Rsvp.resident_id))
     )
-    going: list[ResidentRef] = []
-    waiting: list[ResidentRef] = []
-    for rsvp, person in rows.all():
-        ref = ResidentRef(id=person.id, display_name=person.display_name)
-        (waiting if rsvp.waitlisted else going).append(ref)
+    if cursor is not None:
+        answered_at, resident_id = _after(cursor)
+        query = query.where(
+            or_(
+                col(Rsvp.answered_at) > answered_at,
+                and_(col(Rsvp.answered_at) == answered_at, col(Rsvp.resident_id) > resident_id),
+            )
+        )
+    rows = (
+        await session.exec(
+            query.order_by(col(Rsvp.answered_at), col(Rsvp.resident_id)).limit(limit + 1)
+        )
+    ).all()
+    page = rows[:limit]
+    last = page[-1][0] if len(rows) > limit else None
     return Attendees(
         occurrence=occurrence,
         headcount=await headcount(session, event, occurrence),
-        going=sorted(going, key=lambda r: (r.display_name, r.id)),
-        waitlisted=waiting,
+        items=[ResidentRef(id=person.id, display_name=person.display_name) for _, person in page],
+        next_cursor=None if last is None else _cursor(last),
     )
+
+
+def _cursor(last: Rsvp) -> str:
+    return posts.encode_cursor(
+        posts.FeedKey(0, 0.0, f"{last.answered_at.isoformat()}|{last.resident_id}")
+    )
+
+
+def _after(cursor: str) -> tuple[datetime, uuid.UUID]:
+    key = posts.decode_cursor(cursor).id_desc
+    try:
+        answered_at, resident_id = key.split("|")
+        return datetime.fromisoformat(answered_at), uuid.UUID(resident_id)
+    except ValueError as exc:
+        raise InvalidInput(
+            "This cursor is not one Kith gave out.", field=("query", "cursor")
+        ) from exc

@@ -144,9 +144,14 @@ async def attendees(
     occurrence: Annotated[date, Query(description="The occurrence's original local date.")],
     resident: CurrentResident,
     session: SessionDep,
+    waitlisted: Annotated[
+        bool, Query(description="The waitlist, in the order it moves up, instead.")
+    ] = False,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> Attendees:
-    """For hosts: how many are coming, and who."""
-    return await rsvps.attendees(session, resident, event_id, occurrence)
+    """For hosts: how many are coming, and a page of who, in the order they said yes."""
+    return await rsvps.attendees(session, resident, event_id, occurrence, waitlisted, cursor, limit)
 
 
 Occurrence = Annotated[date, Query(description="The occurrence's original local date.")]

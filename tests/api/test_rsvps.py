@@ -41,20 +41,51 @@ async def test_a_full_supper_keeps_a_waitlist_that_moves_up(client: httpx.AsyncC
     cy_again = (await answer(client, cy, event, "going")).json()  # a retry keeps the place in line
     await answer(client, ann, event, "not_going")
     cy_now = (await answer(client, cy, event, "going")).json()
-    seen = await client.get(
-        f"/v1/events/{event['id']}/attendees",
-        headers=host.headers,
-        params={"occurrence": SUPPER_DAY},
-    )
+    seen = await _attendees(client, host, event)
+    waiting = await _attendees(client, host, event, waitlisted=True)
 
     assert (cy_waits["waitlisted"], cy_waits["waitlist_position"]) == (True, 1)
     assert di_waits["waitlist_position"] == 2
     assert cy_again["waitlist_position"] == 1
     assert (cy_now["waitlisted"], cy_now["waitlist_position"]) == (False, None)
     assert cy_now["headcount"] == {"going": 2, "maybe": 0, "waitlisted": 1, "capacity": 2}
-    assert seen.status_code == 200
-    assert [p["display_name"] for p in seen.json()["going"]] == ["Bo", "Cy"]
-    assert [p["display_name"] for p in seen.json()["waitlisted"]] == ["Di"]
+    assert [p["display_name"] for p in seen["items"]] == ["Bo", "Cy"]
+    assert [p["display_name"] for p in waiting["items"]] == ["Di"]
+    assert seen["headcount"] == cy_now["headcount"]
+
+
+async def _attendees(
+    client: httpx.AsyncClient, host: Account, event: Any, **params: str | int | bool
+) -> Any:
+    response = await client.get(
+        f"/v1/events/{event['id']}/attendees",
+        headers=host.headers,
+        params={"occurrence": SUPPER_DAY, **params},
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_a_big_party_is_listed_page_by_page_in_the_order_people_said_yes(
+    client: httpx.AsyncClient,
+) -> None:
+    host = await register(client)
+    event = await host_event(client, host, capacity=None)
+    guests = [await register(client, display_name=f"Guest {n}") for n in range(5)]
+    for guest in guests:
+        await answer(client, guest, event, "going")
+
+    seen: list[str] = []
+    cursor = None
+    for _ in range(5):
+        more: dict[str, str] = {"cursor": cursor} if cursor else {}
+        page = await _attendees(client, host, event, limit=2, **more)
+        seen += [p["display_name"] for p in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+
+    assert seen == [f"Guest {n}" for n in range(5)]
 
 
 async def test_more_places_move_the_line_up(client: httpx.AsyncClient) -> None:

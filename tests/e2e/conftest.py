@@ -1,0 +1,66 @@
+"""A real `kith serve` process on a free port, over a fresh database, for end-to-end tests."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.databases import fresh_database
+
+KITH = str(Path(sys.executable).parent / "kith")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Server:
+    def __init__(self, url: str, env: dict[str, str], log: Path) -> None:
+        self.url = url
+        self.env = env
+        self.log = log
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> AsyncIterator[str]:
+    async with fresh_database(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def server(database: str, tmp_path: Path) -> Iterator[Server]:
+    port = _free_port()
+    log = tmp_path / "server.log"
+    env = os.environ | {"DATABASE_URL": database, "KITH_ENVIRONMENT": "development"}
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [KITH, "serve", "--port", str(port), "--demo"],
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            cwd=tmp_path,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                assert process.poll() is None, log.read_text()
+                try:
+                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+            yield Server(url, env, log)
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
