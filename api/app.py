@@ -15,10 +15,12 @@ from api.routes import (
     auth,
     blocks,
     calendars,
+    candidates,
     categories,
     connections,
     event_hosts,
     events,
+    matches,
     me,
     neighbourhoods,
     offers,
@@ -62,6 +64,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.tokens = settings.auth.tokens()
     app.state.trust = settings.trust.settings()
+    app.state.matching = settings.matching.weights()
     app.state.hasher = PasswordHasher(
         time_cost=settings.auth.argon2_time_cost,
         memory_cost_kib=settings.auth.argon2_memory_kib,
@@ -81,6 +84,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         categories,
         offers,
         requests,
+        candidates,
+        matches,
         connections,
         vouches,
         blocks,

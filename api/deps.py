@@ -13,6 +13,7 @@ from api.settings import Settings
 from models.residents import Resident
 from services.auth import TokenSettings, signed_in_resident
 from services.errors import NotFound, Unauthenticated
+from services.matching import MatchingWeights
 from services.passwords import PasswordHasher
 from services.trust import TrustSettings
 
@@ -34,6 +35,11 @@ def _trust(request: Request) -> TrustSettings:
     return trust
 
 
+def _matching(request: Request) -> MatchingWeights:
+    weights: MatchingWeights = request.app.state.matching
+    return weights
+
+
 def _hasher(request: Request) -> PasswordHasher:
     hasher: PasswordHasher = request.app.state.hasher
     return hasher
@@ -51,6 +57,13 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def _writing_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """For the few reads that also write (a disclosure logged as it is shown)."""
+    database: Database = request.app.state.db
+    async with database.transaction(writes=True) as session:
+        yield session
+
+
 def client_address(request: Request) -> str:
     # Behind a proxy, uvicorn's --forwarded-allow-ips makes this the real client's address.
     return request.client.host if request.client else "unknown"
@@ -59,12 +72,14 @@ def client_address(request: Request) -> str:
 SettingsDep = Annotated[Settings, Depends(_settings)]
 TokensDep = Annotated[TokenSettings, Depends(_tokens)]
 TrustDep = Annotated[TrustSettings, Depends(_trust)]
+MatchingDep = Annotated[MatchingWeights, Depends(_matching)]
 HasherDep = Annotated[PasswordHasher, Depends(_hasher)]
 LimiterDep = Annotated[RateLimiter, Depends(_limiter)]
 ClientAddress = Annotated[str, Depends(client_address)]
 # scope="function": the commit happens before the response is sent, so a client never sees
 # success for a write that then fails to commit.
 SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
+WritingSessionDep = Annotated[AsyncSession, Depends(_writing_session, scope="function")]
 
 
 async def _current_resident(

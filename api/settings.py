@@ -8,6 +8,7 @@ from pydantic import AliasChoices, BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.auth import TokenSettings
+from services.matching import MatchingWeights
 from services.trust import TrustSettings
 
 # Only good for a laptop: production refuses to start with it.
@@ -52,6 +53,21 @@ class TrustConfig(BaseModel):
         return TrustSettings(self.tie_half_life_days, self.two_hop_damping)
 
 
+class MatchingConfig(BaseModel):
+    """The weights of `services.matching`'s formula (`KITH_MATCHING__PROXIMITY`, ...)."""
+
+    proximity: float = Field(default=0.35, ge=0, le=1)
+    trust: float = Field(default=0.40, ge=0, le=1)
+    availability: float = Field(default=0.15, ge=0, le=1)
+    record: float = Field(default=0.10, ge=0, le=1)
+    fairness: float = Field(default=0.15, ge=0, lt=1)
+
+    def weights(self) -> MatchingWeights:
+        return MatchingWeights(
+            self.proximity, self.trust, self.availability, self.record, self.fairness
+        )
+
+
 class HttpSettings(BaseModel):
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
 
@@ -72,6 +88,7 @@ class Settings(BaseSettings):
     rate_limits: RateLimitSettings = RateLimitSettings()
     http: HttpSettings = HttpSettings()
     trust: TrustConfig = TrustConfig()
+    matching: MatchingConfig = MatchingConfig()
 
     @model_validator(mode="after")
     def _no_default_secrets_in_production(self) -> "Settings":

@@ -15,6 +15,7 @@ import models.auth  # noqa: F401  (registers the tables on the metadata)
 import models.event_hosts  # noqa: F401
 import models.events  # noqa: F401
 import models.idempotency  # noqa: F401
+import models.matches  # noqa: F401
 import models.neighbourhoods  # noqa: F401
 import models.notifications  # noqa: F401
 import models.offers  # noqa: F401

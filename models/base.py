@@ -3,9 +3,9 @@
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import DateTime, Dialect, Enum, MetaData
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
@@ -19,6 +19,10 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 SQLModel.metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+ClockTime = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", max_length=5)]
+TimeZoneName = Annotated[str, StringConstraints(max_length=64)]
+DEFAULT_TIMEZONE = "Europe/London"
 
 
 class UTCDateTime(TypeDecorator[datetime]):

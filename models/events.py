@@ -9,7 +9,15 @@ from typing import Annotated, ClassVar
 from pydantic import StringConstraints, model_validator
 from sqlmodel import Field, SQLModel
 
-from models.base import Page, UTCDateTime, enum_column, new_id, utcnow
+from models.base import (
+    DEFAULT_TIMEZONE,
+    Page,
+    TimeZoneName,
+    UTCDateTime,
+    enum_column,
+    new_id,
+    utcnow,
+)
 from models.posts import DistanceView
 from models.residents import NeighbourhoodRef
 from models.trust import ResidentRef
@@ -18,13 +26,11 @@ EventTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
 VenueName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=120)]
-TimeZoneName = Annotated[str, StringConstraints(max_length=64)]
 RRule = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
 CheckInDigits = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=6, pattern=r"^\d{6}$")
 ]
 
-DEFAULT_TIMEZONE = "Europe/London"
 VENUE_RESOLUTION = 12  # ~10 m: a venue's point, kept as a cell like every place in Kith
 AREA_RESOLUTION = 8  # the cell the "near me" search indexes, as for posts
 

@@ -16,6 +16,7 @@ class NotificationKind(StrEnum):
     event_cancelled = "event_cancelled"
     waitlist_place = "waitlist_place"
     host_invite = "host_invite"
+    match_update = "match_update"
 
 
 class Notification(SQLModel, table=True):

@@ -9,13 +9,12 @@ from pydantic import StringConstraints, model_validator
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime, enum_column, new_id, utcnow
+from models.base import ClockTime, UTCDateTime, enum_column, new_id, utcnow
 from models.categories import Category
 from models.residents import HomeLocation
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=120)]
 Details = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
-ClockTime = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", max_length=5)]
 
 DEFAULT_RADIUS_M = 1500
 MIN_RADIUS_M = 100

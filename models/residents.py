@@ -9,7 +9,15 @@ from pydantic import EmailStr, StringConstraints, model_validator
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime, enum_column, new_id, utcnow
+from models.base import (
+    DEFAULT_TIMEZONE,
+    ClockTime,
+    TimeZoneName,
+    UTCDateTime,
+    enum_column,
+    new_id,
+    utcnow,
+)
 
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
@@ -49,6 +57,11 @@ class Resident(ResidentBase, table=True):
     skills: list[str] = Field(default_factory=list, sa_type=JSON)
     languages: list[str] = Field(default_factory=list, sa_type=JSON)
     weekly_help_cap: int = Field(default=3)
+    # Quiet hours, local to `timezone` ("22:00" to "07:00" wraps midnight): nobody is asked
+    # to help then. Both null: none.
+    quiet_from: str | None = Field(default=None, max_length=5)
+    quiet_until: str | None = Field(default=None, max_length=5)
+    timezone: str = Field(default=DEFAULT_TIMEZONE, max_length=64)
     status: ResidentStatus = Field(
         default=ResidentStatus.active, sa_type=enum_column(ResidentStatus)
     )
@@ -63,6 +76,19 @@ class HomeLocation(SQLModel):
 
     lat: float = Field(ge=-90, le=90, description="Latitude in degrees (WGS 84). Not stored.")
     lon: float = Field(ge=-180, le=180, description="Longitude in degrees (WGS 84). Not stored.")
+
+
+class QuietHours(SQLModel):
+    """A daily stretch when you are not to be asked; it may run past midnight."""
+
+    start: ClockTime = Field(description="Local time, 24-hour `HH:MM`.")
+    end: ClockTime = Field(description="Local time; before `start` runs past midnight.")
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> "QuietHours":
+        if self.start == self.end:
+            raise ValueError("start and end must differ")
+        return self
 
 
 class ResidentCreate(ResidentBase):
@@ -90,6 +116,12 @@ class ResidentUpdate(SQLModel):
     weekly_help_cap: int | None = Field(
         default=None, ge=0, le=50, description="At most this many new matches a week."
     )
+    quiet_hours: QuietHours | None = Field(
+        default=None, description="When nobody may ask you for help; null removes them."
+    )
+    timezone: TimeZoneName | None = Field(
+        default=None, description="An IANA zone name, for your quiet hours."
+    )
     home: HomeLocation | None = Field(
         default=None, description="A new home; neighbourhoods are recomputed from its cell."
     )
@@ -101,8 +133,9 @@ class ResidentUpdate(SQLModel):
 
     @model_validator(mode="after")
     def _not_null(self) -> "ResidentUpdate":
-        # PATCH semantics: absent means unchanged; an explicit null is a mistake, not a reset.
-        for name in self.model_fields_set:
+        # PATCH semantics: absent means unchanged; an explicit null is a mistake, not a reset
+        # (except for quiet hours, where null means "none").
+        for name in self.model_fields_set - {"quiet_hours"}:
             if getattr(self, name) is None:
                 raise ValueError(f"{name} may be left out but not set to null")
         return self
@@ -130,6 +163,8 @@ class MePublic(ResidentBase):
     skills: list[str]
     languages: list[str]
     weekly_help_cap: int
+    quiet_hours: QuietHours | None
+    timezone: str
     status: ResidentStatus
     roles: Roles
     neighbourhoods: list[NeighbourhoodRef] = Field(

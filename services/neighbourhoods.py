@@ -115,3 +115,17 @@ async def remove_connector(
         raise NotFound("That resident is not a connector here.")
     await session.delete(existing)
     await session.flush()
+
+
+async def connects_at(session: AsyncSession, resident_id: uuid.UUID, cell: str) -> bool:
+    """Whether the resident is a connector of a neighbourhood whose area holds `cell`."""
+    found = await session.exec(
+        select(NeighbourhoodConnector.neighbourhood_id)
+        .join(
+            NeighbourhoodCell,
+            col(NeighbourhoodCell.neighbourhood_id) == NeighbourhoodConnector.neighbourhood_id,
+        )
+        .where(NeighbourhoodConnector.resident_id == resident_id)
+        .where(NeighbourhoodCell.cell == geo.at_resolution(cell, AREA_RESOLUTION))
+    )
+    return found.first() is not None

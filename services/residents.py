@@ -13,13 +13,14 @@ from models.residents import (
     HomeLocation,
     MePublic,
     NeighbourhoodRef,
+    QuietHours,
     Resident,
     ResidentCreate,
     ResidentStatus,
     ResidentUpdate,
     Roles,
 )
-from services import geo
+from services import geo, recurrence
 from services.errors import Conflict, InvalidInput
 from services.neighbourhoods import AREA_RESOLUTION
 from services.passwords import PasswordHasher, check_strength
@@ -113,6 +114,12 @@ async def neighbourhoods_of(session: AsyncSession, resident: Resident) -> list[N
     return list(rows.all())
 
 
+def quiet_hours(resident: Resident) -> QuietHours | None:
+    if resident.quiet_from is None or resident.quiet_until is None:
+        return None
+    return QuietHours(start=resident.quiet_from, end=resident.quiet_until)
+
+
 async def me(session: AsyncSession, resident: Resident) -> MePublic:
     neighbourhoods = await neighbourhoods_of(session, resident)
     connector_of = await session.exec(
@@ -130,6 +137,8 @@ async def me(session: AsyncSession, resident: Resident) -> MePublic:
         skills=resident.skills,
         languages=resident.languages,
         weekly_help_cap=resident.weekly_help_cap,
+        quiet_hours=quiet_hours(resident),
+        timezone=resident.timezone,
         status=resident.status,
         roles=Roles(admin=resident.is_admin, connector_of=list(connector_of.all())),
         neighbourhoods=[NeighbourhoodRef(id=n.id, name=n.name) for n in neighbourhoods],
@@ -158,7 +167,16 @@ def _moved_cell(resident: Resident, data: ResidentUpdate) -> tuple[str | None, i
 
 async def update_me(session: AsyncSession, resident: Resident, data: ResidentUpdate) -> MePublic:
     resident.home_cell, resident.cell_resolution = _moved_cell(resident, data)
-    changes = data.model_dump(exclude_unset=True, exclude={"home", "coarse_location"})
+    if "quiet_hours" in data.model_fields_set:
+        quiet = data.quiet_hours
+        resident.quiet_from, resident.quiet_until = (
+            (quiet.start, quiet.end) if quiet else (None, None)
+        )
+    if data.timezone is not None:
+        recurrence.zone(data.timezone)  # an unknown zone is a 422, not a stored mistake
+    changes = data.model_dump(
+        exclude_unset=True, exclude={"home", "coarse_location", "quiet_hours"}
+    )
     for name, value in changes.items():
         setattr(resident, name, value)
     resident.version += 1

@@ -60,7 +60,12 @@ class Trust:
     resident_vouches: int = 0
     connector_vouches: int = 0
     badges: list[VerificationKind] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
+    # (kind, words): kind is one of "tie", "mutual", "vouched", "verified".
+    explained: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def reasons(self) -> list[str]:
+        return [words for _, words in self.explained]
 
 
 def _score(trust: Trust) -> float:
@@ -183,7 +188,7 @@ def _direct_reasons(kinds: list[TieKind], met_context: str | None, met_count: in
     if TieKind.met in kinds:
         if met_count > 1:
             reasons.append(f"you have met at {met_count} events")
-        elif met_context:
+        elif met_context:  # e.g. "Tuesday supper on 9 Mar 2027"
             reasons.append(f"you both went to {met_context}")
         else:
             reasons.append("you have met at an event")
@@ -230,19 +235,23 @@ async def trust_between(
             trust.direct = mine[candidate].strength
             trust.direct_kinds = mine[candidate].kinds
             context, count = met.get(candidate, (None, 0))
-            trust.reasons += _direct_reasons(trust.direct_kinds, context, count)
+            trust.explained += [
+                ("tie", words) for words in _direct_reasons(trust.direct_kinds, context, count)
+            ]
         elif candidate in paths:
             trust.via, trust.via_name = paths[candidate]
-            trust.reasons.append(f"you both know {trust.via_name}")
+            trust.explained.append(("mutual", f"you both know {trust.via_name}"))
         trust.resident_vouches = by_residents.get(candidate, 0)
         trust.connector_vouches = by_connectors.get(candidate, 0)
         if trust.connector_vouches:
-            trust.reasons.append("vouched for by a connector")
+            trust.explained.append(("vouched", "vouched for by a connector"))
         if trust.resident_vouches:
             plural = "s" if trust.resident_vouches > 1 else ""
-            trust.reasons.append(f"vouched for by {trust.resident_vouches} neighbour{plural}")
+            trust.explained.append(
+                ("vouched", f"vouched for by {trust.resident_vouches} neighbour{plural}")
+            )
         trust.badges = sorted(in_force.get(candidate, {}))
-        trust.reasons += [BADGE_LABELS[kind] for kind in trust.badges]
+        trust.explained += [("verified", BADGE_LABELS[kind]) for kind in trust.badges]
         trust.score = round(_score(trust), 6)
         results[candidate] = trust
     return results

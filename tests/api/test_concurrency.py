@@ -15,6 +15,8 @@ from api.migrate import upgrade
 from api.settings import RateLimitSettings, Settings
 from tests.api.test_check_ins import SUPPER_STARTS, check_in, choose, code
 from tests.api.test_events import host_event
+from tests.api.test_offers import post_offer
+from tests.api.test_requests import post_request
 from tests.databases import fresh_database
 from tests.factories import register, registration, sign_in
 
@@ -236,3 +238,55 @@ async def test_two_people_choosing_each_other_at_once_still_meet(
         for who in everyone[1:]:
             circle = await committed_client.get("/v1/me/circle", headers=who.headers)
             assert [m["kinds"] for m in circle.json()["items"]] == [["met"]]
+
+
+async def test_twenty_helpers_say_yes_at_once_to_a_request_needing_one(
+    committed_client: httpx.AsyncClient,
+) -> None:
+    client = committed_client
+    requester = await register(client, display_name="Rosa")
+    helpers = [await register(client, display_name=f"Helper {n}") for n in range(20)]
+    for helper in helpers:
+        await post_offer(client, helper, category="shopping", title="Happy to shop")
+    request = await post_request(client, requester)
+    proposals = []
+    for helper in helpers:
+        made = await client.post(
+            f"/v1/requests/{request['id']}/matches",
+            headers=requester.headers,
+            json={"helper_id": str(helper.id)},
+        )
+        assert made.status_code == 201, made.text
+        proposals.append(made.json())
+
+    accepts = await asyncio.gather(
+        *(
+            client.post(f"/v1/matches/{match['id']}/accept", headers=helper.headers, json={})
+            for helper, match in zip(helpers, proposals, strict=True)
+        )
+    )
+
+    assert sorted(r.status_code for r in accepts) == [200] + [409] * 19
+
+
+async def test_twenty_confirms_at_once_fill_one_place(committed_client: httpx.AsyncClient) -> None:
+    client = committed_client
+    requester = await register(client, display_name="Rosa")
+    request = await post_request(client, requester)
+    volunteered = []
+    for n in range(20):
+        volunteer = await register(client, display_name=f"Volunteer {n}")
+        made = await client.post(
+            f"/v1/requests/{request['id']}/matches", headers=volunteer.headers, json={}
+        )
+        assert made.status_code == 201, made.text
+        volunteered.append(made.json())
+
+    confirms = await asyncio.gather(
+        *(
+            client.post(f"/v1/matches/{m['id']}/confirm", headers=requester.headers, json={})
+            for m in volunteered
+        )
+    )
+
+    assert sorted(r.status_code for r in confirms) == [200] + [409] * 19

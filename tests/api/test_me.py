@@ -86,3 +86,25 @@ async def test_me_needs_a_token(client: httpx.AsyncClient) -> None:
     response = await client.get("/v1/me")
     assert response.status_code == 401
     assert response.json()["title"] == "Not signed in"
+
+
+async def test_quiet_hours_are_set_shown_and_cleared(client: httpx.AsyncClient) -> None:
+    resident = await register(client)
+    quiet = {"start": "21:30", "end": "07:00"}
+
+    set_ = await client.patch(
+        "/v1/me", headers=resident.headers, json={"quiet_hours": quiet, "timezone": "Europe/Paris"}
+    )
+    empty = await client.patch(
+        "/v1/me", headers=resident.headers, json={"quiet_hours": {"start": "09:00", "end": "09:00"}}
+    )
+    unknown_zone = await client.patch(
+        "/v1/me", headers=resident.headers, json={"timezone": "Mars/Olympus"}
+    )
+    cleared = await client.patch("/v1/me", headers=resident.headers, json={"quiet_hours": None})
+
+    assert set_.status_code == 200
+    assert (set_.json()["quiet_hours"], set_.json()["timezone"]) == (quiet, "Europe/Paris")
+    assert empty.status_code == 422
+    assert unknown_zone.status_code == 422
+    assert cleared.json()["quiet_hours"] is None

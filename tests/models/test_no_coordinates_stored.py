@@ -9,6 +9,7 @@ import models.auth
 import models.event_hosts
 import models.events
 import models.idempotency
+import models.matches
 import models.neighbourhoods
 import models.notifications
 import models.offers

@@ -1,0 +1,339 @@
+"""A request's candidate helpers: who is in reach, may help, and is free to be asked; each
+scored by `services.matching` with the reasons why.
+
+Hot path: every query reads plain columns filtered by indexed ids or cell ids, a fixed number
+of them however many candidates there are; offers are built as objects only for the page.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy import select as select_columns
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.base import Page, utcnow
+from models.categories import CATEGORY_BY_ID, RiskTier
+from models.matches import Candidate, Match, MatchOrigin, MatchStatus
+from models.offers import Offer, OfferPublic, OfferStatus
+from models.posts import Availability, DistanceView, Visibility
+from models.requests import Eligibility, HelpRequest, RequestStatus
+from models.residents import Resident, ResidentStatus
+from models.ties import MUTUAL_KINDS, Tie
+from models.trust import ResidentRef
+from services import bulk, circles, geo, matching, neighbourhoods, offers, ties
+from services.errors import Conflict, NotFound
+from services.matching import Facts, MatchingWeights, Scored
+from services.posts import FeedKey, Reach, paginate
+from services.trust import TrustSettings, trust_between
+
+RECENT = timedelta(days=7)
+YEAR = timedelta(days=365)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    scored: Scored
+    offer_id: uuid.UUID | None
+
+
+async def request_for(
+    session: AsyncSession, viewer: Resident, request_id: uuid.UUID
+) -> HelpRequest:
+    """The request, for its requester or a connector of where it is; 404 for anyone else."""
+    request = await session.get(HelpRequest, request_id)
+    if request is None or not (
+        request.owner_id == viewer.id
+        or await neighbourhoods.connects_at(session, viewer.id, request.cell)
+    ):
+        raise NotFound("No such request.")
+    return request
+
+
+def open_or_conflict(request: HelpRequest, now: datetime) -> None:
+    if request.status != RequestStatus.open or request.expires_at <= now:
+        shown = RequestStatus.expired if request.status == RequestStatus.open else request.status
+        raise Conflict(f"This request is {shown.value}: it takes no new helpers.")
+
+
+async def _offers_in_reach(
+    session: AsyncSession, request: HelpRequest, reach: Reach, now: datetime
+) -> dict[uuid.UUID, tuple[uuid.UUID, str, Any]]:
+    """Per helper, their nearest open offer in the category that reaches the request and is
+    shared with the requester: (offer id, cell, availability)."""
+    connection = await session.connection()
+    rows = await connection.execute(
+        select_columns(
+            col(Offer.id),
+            col(Offer.owner_id),
+            col(Offer.cell),
+            col(Offer.radius_m),
+            col(Offer.availability),
+        )
+        .where(col(Offer.status) == OfferStatus.active)
+        .where(col(Offer.category) == request.category)
+        .where(col(Offer.cell).in_(reach.cells))
+        .where(col(Offer.expires_at) > now)
+        .where(col(Offer.owner_id) != request.owner_id)
+        .where(circles.audience_holds(request.owner_id, Offer.visibility, Offer.owner_id))
+    )
+    best: dict[uuid.UUID, tuple[uuid.UUID, str, Any]] = {}
+    for offer_id, owner_id, cell, radius_m, availability in rows.all():
+        if not reach.reaches(cell, radius_m):
+            continue
+        held = best.get(owner_id)
+        if held is None or (reach.bucket(cell), offer_id) < (reach.bucket(held[1]), held[0]):
+            best[owner_id] = (offer_id, cell, availability)
+    return best
+
+
+async def _known_in_reach(
+    session: AsyncSession, request: HelpRequest, reach: Reach
+) -> dict[uuid.UUID, str]:
+    """People the requester knows (a mutual tie) living in reach: they may help without an
+    offer. Strangers without an offer are never asked unbidden."""
+    rows = await session.exec(
+        select(Tie.other_id, Resident.home_cell)
+        .join(Resident, col(Resident.id) == Tie.other_id)
+        .where(Tie.resident_id == request.owner_id)
+        .where(col(Tie.kind).in_(MUTUAL_KINDS))
+        .where(col(Resident.home_cell).in_(reach.cells))
+    )
+    return {
+        other: cell
+        for other, cell in rows.all()
+        if cell is not None and reach.reaches(cell, request.radius_m)
+    }
+
+
+async def _home_in_reach(
+    session: AsyncSession, helper_id: uuid.UUID, request: HelpRequest, reach: Reach
+) -> dict[uuid.UUID, str]:
+    helper = await session.get(Resident, helper_id)
+    if helper is None or helper.home_cell is None:
+        return {}
+    return (
+        {helper_id: helper.home_cell} if reach.reaches(helper.home_cell, request.radius_m) else {}
+    )
+
+
+async def _free_to_ask(
+    session: AsyncSession, request: HelpRequest, helpers: set[uuid.UUID], now: datetime
+) -> dict[uuid.UUID, str]:
+    """Active, out of quiet hours, under their weekly cap, and not yet asked for this; each
+    with their time zone."""
+    if not helpers:
+        return {}
+    connection = await session.connection()
+    people = await connection.execute(
+        select_columns(
+            col(Resident.id),
+            col(Resident.weekly_help_cap),
+            col(Resident.quiet_from),
+            col(Resident.quiet_until),
+            col(Resident.timezone),
+        )
+        .where(bulk.among(session, col(Resident.id), helpers))
+        .where(col(Resident.status) == ResidentStatus.active)
+    )
+    taken_on = await _counts(session, helpers, col(Match.accepted_at) >= now - RECENT)
+    asked_already = await session.exec(
+        select(Match.helper_id).where(Match.request_id == request.id)
+    )
+    excluded = set(asked_already.all())
+    return {
+        helper: timezone
+        for helper, cap, quiet_from, quiet_until, timezone in people.all()
+        if helper not in excluded
+        and taken_on.get(helper, 0) < cap
+        and not matching.in_quiet_hours(quiet_from, quiet_until, timezone, now)
+    }
+
+
+async def _counts(
+    session: AsyncSession, helpers: set[uuid.UUID], *where: Any
+) -> dict[uuid.UUID, int]:
+    rows = await session.exec(
+        select(Match.helper_id, func.count())
+        .where(bulk.among(session, col(Match.helper_id), helpers))
+        .where(*where)
+        .group_by(col(Match.helper_id))
+    )
+    return dict(rows.all())
+
+
+async def _helped_counts(
+    session: AsyncSession, helpers: set[uuid.UUID], now: datetime
+) -> dict[uuid.UUID, int]:
+    rows = await session.exec(
+        select(Match.helper_id, func.count(func.distinct(Match.requester_id)))
+        .where(bulk.among(session, col(Match.helper_id), helpers))
+        .where(Match.status == MatchStatus.completed, col(Match.closed_at) >= now - YEAR)
+        .group_by(col(Match.helper_id))
+    )
+    return dict(rows.all())
+
+
+async def _in_audience(
+    session: AsyncSession, request: HelpRequest, helpers: set[uuid.UUID]
+) -> set[uuid.UUID]:
+    """The helpers the request is shared with (its visibility, decided from the requester's
+    side, as for the feed)."""
+    if request.visibility == Visibility.nearby or not helpers:
+        return helpers
+    held = await session.exec(
+        select(Tie.other_id).where(
+            Tie.resident_id == request.owner_id, bulk.among(session, col(Tie.other_id), helpers)
+        )
+    )
+    inside = set(held.all())
+    if request.visibility == Visibility.circle_of_circle:
+        rest = helpers - inside
+        for helper in rest:
+            shared = await session.exec(
+                select(Resident.id).where(
+                    Resident.id == helper,
+                    circles.audience_holds(helper, Visibility.circle_of_circle, request.owner_id),
+                )
+            )
+            if shared.first() is not None:
+                inside.add(helper)
+    return inside
+
+
+async def _eligible(
+    session: AsyncSession, request: HelpRequest, trusts: dict[uuid.UUID, Any]
+) -> set[uuid.UUID]:
+    helpers = set(trusts)
+    tier = CATEGORY_BY_ID[request.category].risk_tier
+    if request.eligibility == Eligibility.vetted or tier == RiskTier.regulated:
+        helpers = {h for h in helpers if trusts[h].badges}
+    if request.eligibility == Eligibility.circle:
+        held = await session.exec(
+            select(Tie.other_id).where(
+                Tie.resident_id == request.owner_id,
+                bulk.among(session, col(Tie.other_id), helpers),
+            )
+        )
+        helpers &= set(held.all())
+    return helpers
+
+
+async def rank(
+    session: AsyncSession,
+    request: HelpRequest,
+    trust_settings: TrustSettings,
+    weights: MatchingWeights,
+    now: datetime,
+    only: uuid.UUID | None = None,
+    any_helper: bool = False,
+) -> list[Ranked]:
+    """Every candidate for the request, best first; or just `only`, if a candidate. With
+    `any_helper` (someone volunteering), living in reach is enough, offer or none."""
+    reach = Reach(request.cell, request.radius_m)
+    with_offers = await _offers_in_reach(session, request, reach, now)
+    if any_helper and only is not None:
+        known = await _home_in_reach(session, only, request, reach)
+    else:
+        known = await _known_in_reach(session, request, reach)
+    if only is not None:
+        with_offers = {only: with_offers[only]} if only in with_offers else {}
+        known = {only: known[only]} if only in known else {}
+    cells = {helper: cell for helper, (_, cell, _) in with_offers.items()} | {
+        helper: cell for helper, cell in known.items() if helper not in with_offers
+    }
+    zones = await _free_to_ask(session, request, set(cells) - {request.owner_id}, now)
+    helpers = await _in_audience(session, request, set(zones))
+    # Blocked pairs, either way, are left out of the trust answer, so out of this one.
+    trusts = await trust_between(session, request.owner_id, helpers, trust_settings, ties.today())
+    helpers = await _eligible(session, request, trusts)
+    asked = await _counts(
+        session,
+        helpers,
+        col(Match.created_at) >= now - RECENT,
+        col(Match.origin) != MatchOrigin.helper,
+    )
+    helped = await _helped_counts(session, helpers, now)
+    ranked = []
+    for helper in helpers:
+        offer = with_offers.get(helper)
+        offered = Availability.model_validate(offer[2]) if offer else None
+        bucket, label = geo.distance_bucket(reach.distance_m(cells[helper]))
+        facts = Facts(
+            helper_id=helper,
+            bucket_km=bucket,
+            distance_label=label,
+            trust=trusts[helper],
+            availability=matching.availability_fit(offered, request.needed_by, now, zones[helper]),
+            helped=helped.get(helper, 0),
+            asked=asked.get(helper, 0),
+            has_offer=offer is not None,
+        )
+        ranked.append(Ranked(matching.score(facts, weights), offer[0] if offer else None))
+    return sorted(ranked, key=lambda r: r.scored.order)
+
+
+async def candidates(
+    session: AsyncSession,
+    viewer: Resident,
+    request_id: uuid.UUID,
+    trust_settings: TrustSettings,
+    weights: MatchingWeights,
+    cursor: str | None,
+    limit: int,
+) -> Page[Candidate]:
+    request = await request_for(session, viewer, request_id)
+    now = utcnow()
+    open_or_conflict(request, now)
+    ranked = await rank(session, request, trust_settings, weights, now)
+    # Paged on the ranking itself: (minus the score, bucket, id) in FeedKey's three slots.
+    keyed = [
+        (
+            FeedKey(
+                0, -r.scored.score, f"{r.scored.facts.bucket_km:04d}/{r.scored.facts.helper_id}"
+            ),
+            r,
+        )
+        for r in ranked
+    ]
+    page, next_cursor = paginate(keyed, cursor, limit)
+    return Page[Candidate](
+        items=await _described(session, request, viewer, page), next_cursor=next_cursor
+    )
+
+
+async def _described(
+    session: AsyncSession, request: HelpRequest, viewer: Resident, page: list[Ranked]
+) -> list[Candidate]:
+    ids = [r.scored.facts.helper_id for r in page]
+    names: dict[uuid.UUID, str] = {}
+    if ids:
+        rows = await session.exec(
+            select(Resident.id, Resident.display_name).where(col(Resident.id).in_(ids))
+        )
+        names = dict(rows.all())
+    offer_ids = [r.offer_id for r in page if r.offer_id]
+    loaded: dict[uuid.UUID, OfferPublic] = {}
+    if offer_ids:
+        found = await session.exec(
+            select(Offer, Resident)
+            .join(Resident, col(Resident.id) == Offer.owner_id)
+            .where(col(Offer.id).in_(offer_ids))
+        )
+        loaded = {offer.id: offers.public(offer, owner, viewer) for offer, owner in found.all()}
+    described = []
+    for r in page:
+        facts = r.scored.facts
+        described.append(
+            Candidate(
+                helper=ResidentRef(id=facts.helper_id, display_name=names[facts.helper_id]),
+                score=matching.shown(r.scored.score),
+                distance=DistanceView(bucket_km=facts.bucket_km, label=facts.distance_label),
+                offer=loaded.get(r.offer_id) if r.offer_id else None,
+                reasons=r.scored.reasons,
+            )
+        )
+    return described
