@@ -1,4 +1,4 @@
-"""The `kith` command: serve, migrate, create-admin, reminders, openapi."""
+"""The `kith` command: serve, migrate, create-admin, jobs, openapi."""
 
 import argparse
 import asyncio
@@ -119,20 +119,28 @@ def create_admin(args: argparse.Namespace) -> None:
         print(f"{email} already had an account; it is now an admin.")
 
 
-def reminders(args: argparse.Namespace) -> None:
+def jobs(args: argparse.Namespace) -> None:
     from api.db import Database
     from models.base import utcnow
+    from services import match_expiry
     from services import reminders as due
 
-    async def run() -> int:
-        database = Database.connect(get_settings().database_url)
+    async def run() -> tuple[int, int]:
+        settings = get_settings()
+        database = Database.connect(settings.database_url)
         try:
             async with database.transaction() as session:
-                return (await due.send_due(session, utcnow())).reminders
+                sent = await due.send_due(session, utcnow())
+            async with database.transaction() as session:
+                lapsed = await match_expiry.expire_due(
+                    session, utcnow(), settings.trust.settings(), settings.matching.weights()
+                )
+            return sent.reminders, lapsed.matches
         finally:
             await database.engine.dispose()
 
-    print(f"Stored {asyncio.run(run())} new reminders.")
+    sent, lapsed = asyncio.run(run())
+    print(f"Stored {sent} new reminders. Expired {lapsed} unanswered matches.")
 
 
 def openapi(args: argparse.Namespace) -> None:
@@ -169,9 +177,11 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(run=create_admin)
 
     p = commands.add_parser(
-        "reminders", help="store the event reminders now due (run every few minutes)"
+        "jobs",
+        help="run the periodic jobs once: event reminders, lapsing unanswered matches "
+        "(every few minutes, from cron; any number may run at once)",
     )
-    p.set_defaults(run=reminders)
+    p.set_defaults(run=jobs)
 
     p = commands.add_parser("openapi", help="write openapi/openapi.json")
     p.add_argument("--output", type=str, default=None)

@@ -180,10 +180,9 @@ async def _mine(session: AsyncSession, actor: Resident, match_id: uuid.UUID, *ro
 
 
 async def expire_if_due(session: AsyncSession, match: Match, now: datetime) -> bool:
+    """Read as expired once lapsed, even before `kith jobs` (which tells the people) runs."""
     if match.status in OPEN_STATUSES and match.expires_at is not None and match.expires_at <= now:
         await record(session, match, MatchStatus.expired, None)
-        await _tell(session, match.requester_id, match, "expired",
-                    "A neighbour could not answer in time: see who else could help.")  # fmt: skip
         return True
     return False
 

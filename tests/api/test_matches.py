@@ -6,7 +6,14 @@ from typing import Any
 
 import httpx
 import time_machine
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.base import utcnow
+from models.notifications import Notification
+from services import match_expiry
+from services.matching import MatchingWeights
+from services.trust import TrustSettings
 from tests.api.test_offers import post_offer
 from tests.api.test_requests import post_request
 from tests.factories import Account, register, sign_in
@@ -181,3 +188,28 @@ async def test_an_unanswered_proposal_expires(client: httpx.AsyncClient) -> None
 
     assert late.status_code == 409
     assert late.json()["detail"] == "This match is expired."
+
+
+async def test_the_sweep_lapses_a_proposal_and_points_to_the_next_helper(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    rosa = await register(client, display_name="Rosa")
+    kim, sam = await _helper(client, "Kim"), await _helper(client, "Sam")
+    request = await post_request(client, rosa, urgency="urgent")
+    match = (await _propose(client, rosa, request, kim)).json()
+
+    early = await match_expiry.expire_due(session, utcnow(), TrustSettings(), MatchingWeights())
+    later = utcnow() + timedelta(hours=3)
+    lapsed = await match_expiry.expire_due(session, later, TrustSettings(), MatchingWeights())
+    again = await match_expiry.expire_due(session, later, TrustSettings(), MatchingWeights())
+    told = await session.exec(
+        select(Notification).where(
+            Notification.resident_id == rosa.id, col(Notification.dedupe_key).endswith(":expired")
+        )
+    )
+
+    assert (early.matches, lapsed.matches, again.matches) == (0, 1, 0)
+    assert (await _read(client, rosa, match))["status"] == "expired"
+    (notice,) = told.all()
+    assert notice.data["next_candidate"] == {"id": str(sam.id), "display_name": "Sam"}
+    assert "Sam could help" in notice.title

@@ -1,4 +1,4 @@
-"""Several `kith reminders` workers at once, as separate processes on one database: each
+"""Several `kith jobs` workers at once, as separate processes on one database: each
 reminder is stored once, and every worker finishes cleanly."""
 
 import asyncio
@@ -64,7 +64,7 @@ def test_reminder_workers_racing_store_each_reminder_once(server: Server) -> Non
 
     workers = [
         subprocess.Popen(
-            [KITH, "reminders"],
+            [KITH, "jobs"],
             env=server.env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
