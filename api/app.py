@@ -12,6 +12,7 @@ from api.errors import UnexpectedErrors, install_error_handlers
 from api.middleware import AccessLog, BodySizeLimit, Metrics
 from api.ratelimit import RateLimiter
 from api.routes import (
+    assignments,
     auth,
     blocks,
     calendars,
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         requests,
         candidates,
         matches,
+        assignments,
         connections,
         vouches,
         blocks,

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
+import models.assignments  # noqa: F401
 import models.auth  # noqa: F401  (registers the tables on the metadata)
 import models.event_hosts  # noqa: F401
 import models.events  # noqa: F401

@@ -165,6 +165,22 @@ async def _counts(
     return dict(rows.all())
 
 
+async def spare_places(
+    session: AsyncSession, helpers: set[uuid.UUID], now: datetime
+) -> dict[uuid.UUID, int]:
+    """How many more matches each helper may take on this week (their cap, less those
+    taken on in the last 7 days)."""
+    if not helpers:
+        return {}
+    caps = await session.exec(
+        select(Resident.id, Resident.weekly_help_cap).where(
+            bulk.among(session, col(Resident.id), helpers)
+        )
+    )
+    taken_on = await _counts(session, helpers, col(Match.accepted_at) >= now - RECENT)
+    return {helper: max(0, cap - taken_on.get(helper, 0)) for helper, cap in caps.all()}
+
+
 async def _helped_counts(
     session: AsyncSession, helpers: set[uuid.UUID], now: datetime
 ) -> dict[uuid.UUID, int]:

@@ -1,5 +1,5 @@
 """Reminders a day and an hour before each occurrence, for those going. Run by `kith
-reminders` (every few minutes, from cron or a scheduler); any number may run at once."""
+jobs` (every few minutes, from cron or a scheduler); any number may run at once."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta

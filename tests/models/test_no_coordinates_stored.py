@@ -5,6 +5,7 @@ import re
 from sqlalchemy import Float, Numeric
 from sqlmodel import SQLModel
 
+import models.assignments
 import models.auth
 import models.event_hosts
 import models.events
