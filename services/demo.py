@@ -21,7 +21,7 @@ from models.residents import Resident
 from models.ties import TieKind
 from models.trust import Connection, ConnectionStatus
 from models.vouches import Vouch
-from services import connections, demo_events, geo, neighbourhoods, ties
+from services import connections, demo_events, demo_matching, geo, neighbourhoods, ties
 from services.passwords import PasswordHasher
 
 DEMO_PASSWORD = "kith-demo-only-password"
@@ -207,4 +207,5 @@ async def seed(session: AsyncSession, hasher: PasswordHasher) -> DemoSummary:
     session.add_all([*offers, *requests])
     await session.flush()
     await _ties(session, rng, residents, connectors=residents[:2])
+    await demo_matching.seed_matching(session, rng, residents)
     return DemoSummary(True, RESIDENTS, len(offers), len(requests), _resident_email(1), ADMIN_EMAIL)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from api.conditional import IfMatch, set_etag
-from api.deps import CurrentResident, LimiterDep, SessionDep, SettingsDep
+from api.deps import CurrentResident, IdempotencyKey, LimiterDep, SessionDep, SettingsDep
 from api.errors import problems
 from models.base import Page, utcnow
 from models.events import (
@@ -26,7 +26,7 @@ from models.events import (
     RsvpPublic,
 )
 from models.posts import MAX_RADIUS_M, MIN_RADIUS_M
-from services import check_ins, event_suggestions, events, rsvps
+from services import check_ins, event_suggestions, events, idempotency, rsvps
 from services.errors import InvalidInput
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
@@ -34,11 +34,26 @@ router = APIRouter(prefix="/v1/events", tags=["events"])
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=problems(401, 422))
 async def create(
-    data: EventCreate, resident: CurrentResident, session: SessionDep, response: Response
+    data: EventCreate,
+    resident: CurrentResident,
+    session: SessionDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> EventPublic:
     """Host an event at a public place. Repeat it with an RFC 5545 `rrule`; times without an
-    offset are local to `timezone` (default Europe/London)."""
-    event = await events.create(session, resident, data)
+    offset are local to `timezone` (default Europe/London). Send an Idempotency-Key so that
+    a retry cannot make it twice."""
+    event, replayed = await idempotency.once(
+        session,
+        resident.id,
+        idempotency_key,
+        "events-create",
+        data,
+        lambda: events.create(session, resident, data),
+        EventPublic,
+    )
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
     set_etag(response, event.version)
     return event
 

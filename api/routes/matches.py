@@ -3,9 +3,16 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
-from api.deps import CurrentResident, MatchingDep, SessionDep, TrustDep, WritingSessionDep
+from api.deps import (
+    CurrentResident,
+    IdempotencyKey,
+    MatchingDep,
+    SessionDep,
+    TrustDep,
+    WritingSessionDep,
+)
 from api.errors import problems
 from models.base import Page
 from models.matches import (
@@ -17,7 +24,7 @@ from models.matches import (
     MatchStatus,
     MatchThanks,
 )
-from services import match_views, matches
+from services import idempotency, match_views, matches
 
 router = APIRouter(tags=["matches"])
 Cursor = Annotated[str | None, Query(max_length=200)]
@@ -36,12 +43,25 @@ async def propose(
     session: SessionDep,
     trust: TrustDep,
     weights: MatchingDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> MatchPublic:
     """As the requester (or a local connector): ask a candidate, who then says yes or no.
     As anyone else who can see the request: volunteer, leaving out `helper_id`. Personal
-    help, and requests that ask for it, wait for a connector's review first."""
-    match = await matches.propose(session, resident, request_id, data, trust, weights)
-    return await match_views.view(session, resident, match)
+    help, and requests that ask for it, wait for a connector's review first. Send an
+    Idempotency-Key so that a retry gets the same match back."""
+
+    async def make() -> MatchPublic:
+        match = await matches.propose(session, resident, request_id, data, trust, weights)
+        return await match_views.view(session, resident, match)
+
+    made, replayed = await idempotency.once(
+        session, resident.id, idempotency_key, f"matches-propose:{request_id}", data, make,
+        MatchPublic,
+    )  # fmt: skip
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return made
 
 
 @router.get("/v1/matches", responses=problems(401, 422))

@@ -249,3 +249,15 @@ async def test_unknown_events_are_404(client: httpx.AsyncClient) -> None:
     neighbour = await register(client)
     response = await client.get(f"/v1/events/{uuid.uuid4()}", headers=neighbour.headers)
     assert response.status_code == 404
+
+
+async def test_a_retried_create_with_its_key_makes_one_event(client: httpx.AsyncClient) -> None:
+    host = await register(client)
+    headers = host.headers | {"Idempotency-Key": "supper-1"}
+
+    first = await client.post("/v1/events", headers=headers, json=supper())
+    retry = await client.post("/v1/events", headers=headers, json=supper())
+    mine = await listing(client, host, **SPRING)
+
+    assert retry.json()["id"] == first.json()["id"]
+    assert {o["event_id"] for o in mine["items"]} == {first.json()["id"]}

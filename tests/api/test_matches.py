@@ -213,3 +213,43 @@ async def test_the_sweep_lapses_a_proposal_and_points_to_the_next_helper(
     (notice,) = told.all()
     assert notice.data["next_candidate"] == {"id": str(sam.id), "display_name": "Sam"}
     assert "Sam could help" in notice.title
+
+
+async def test_a_retried_proposal_with_its_key_gets_the_same_match(
+    client: httpx.AsyncClient,
+) -> None:
+    rosa, kim = await register(client, display_name="Rosa"), await _helper(client, "Kim")
+    request = await post_request(client, rosa)
+    headers = rosa.headers | {"Idempotency-Key": "propose-kim-1"}
+    body = {"helper_id": str(kim.id)}
+    path = f"/v1/requests/{request['id']}/matches"
+
+    first = await client.post(path, headers=headers, json=body)
+    retry = await client.post(path, headers=headers, json=body)
+
+    assert first.status_code == retry.status_code == 201
+    assert retry.json()["id"] == first.json()["id"]
+    assert retry.headers["Idempotent-Replayed"] == "true"
+
+
+async def test_once_the_place_is_filled_the_other_proposals_are_withdrawn_kindly(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    rosa = await register(client, display_name="Rosa")
+    kim, sam = await _helper(client, "Kim"), await _helper(client, "Sam")
+    request = await post_request(client, rosa)
+    to_kim = (await _propose(client, rosa, request, kim)).json()
+    to_sam = (await _propose(client, rosa, request, sam)).json()
+
+    await _step(client, kim, to_kim, "accept")
+    await _step(client, rosa, to_kim, "confirm")
+    sams_view = await _read(client, sam, to_sam)
+    told = await session.exec(
+        select(Notification).where(
+            Notification.resident_id == sam.id,
+            col(Notification.dedupe_key).endswith(":withdrawn"),
+        )
+    )
+
+    assert sams_view["status"] == "withdrawn"
+    assert "Thank you for being willing" in told.one().title

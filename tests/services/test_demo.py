@@ -3,10 +3,16 @@
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.base import utcnow
 from models.events import CheckIn, Event, KeepInTouch
+from models.matches import Match, ReasonKind
+from models.requests import HelpRequest, RequestStatus
+from models.residents import Resident
 from models.ties import Tie, TieKind
-from services import demo
+from services import candidates, demo
+from services.matching import MatchingWeights
 from services.passwords import PasswordHasher
+from services.trust import TrustSettings
 
 
 async def test_the_demo_has_events_with_past_meetings(session: AsyncSession) -> None:
@@ -27,3 +33,27 @@ async def test_the_demo_has_events_with_past_meetings(session: AsyncSession) -> 
     titles = ("Tuesday community supper", "Litter pick and a cuppa", "Repair café")
     assert contexts
     assert all(context and context.startswith(titles) for context in contexts)
+
+
+async def test_the_sample_accounts_request_has_candidates_with_reasons(
+    session: AsyncSession,
+) -> None:
+    await demo.seed(session, PasswordHasher(time_cost=1, memory_cost_kib=1024))
+    sample = (
+        await session.exec(select(Resident).where(Resident.email == demo._resident_email(1)))
+    ).one()
+    request = (
+        await session.exec(
+            select(HelpRequest).where(
+                HelpRequest.owner_id == sample.id, HelpRequest.status == RequestStatus.open
+            )
+        )
+    ).one()
+
+    ranked = await candidates.rank(session, request, TrustSettings(), MatchingWeights(), utcnow())
+    kinds = {reason.kind for r in ranked for reason in r.scored.reasons}
+    helped = (await session.exec(select(func.count()).select_from(Match))).one()
+
+    assert ranked
+    assert {ReasonKind.tie, ReasonKind.proximity} <= kinds
+    assert helped >= 20

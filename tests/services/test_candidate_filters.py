@@ -1,0 +1,127 @@
+"""Property: whoever the helpers are, a candidate list holds exactly those who are in reach
+with an offer or a tie, not blocked either way, active, out of quiet hours, under their
+weekly cap, not yet asked, and eligible under the request's rule."""
+
+import itertools
+from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.base import utcnow
+from models.categories import Category
+from models.matches import Match, MatchOrigin, MatchStatus
+from models.offers import Offer
+from models.requests import Eligibility, HelpRequest
+from models.residents import ResidentStatus
+from models.ties import Tie, TieKind
+from models.trust import Block
+from models.verifications import Verification, VerificationKind
+from services import candidates, geo
+from services.matching import MatchingWeights
+from services.trust import TrustSettings
+from tests.factories import resident_row
+
+_places = itertools.count()
+
+
+@dataclass(frozen=True)
+class Helper:
+    offer: bool
+    tie: bool
+    blocked_by_requester: bool
+    blocked_requester: bool
+    suspended: bool
+    quiet: bool
+    no_capacity: bool
+    verified: bool
+    asked_already: bool
+
+
+helpers = st.builds(Helper, *(st.booleans() for _ in range(9)))
+
+
+def _expected(helper: Helper, eligibility: Eligibility) -> bool:
+    return (
+        (helper.offer or helper.tie)
+        and not (helper.blocked_by_requester or helper.blocked_requester)
+        and not (helper.suspended or helper.quiet or helper.no_capacity or helper.asked_already)
+        and (eligibility != Eligibility.circle or helper.tie)
+        and (eligibility != Eligibility.vetted or helper.verified)
+    )
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.lists(helpers, min_size=1, max_size=6),
+    st.sampled_from([Eligibility.anyone, Eligibility.circle, Eligibility.vetted]),
+)
+async def test_candidates_are_exactly_the_helpers_who_pass_every_rule(
+    session: AsyncSession, generated: list[Helper], eligibility: Eligibility
+) -> None:
+    # Each example in a town of its own, 30 km from the last, so examples never meet.
+    n = next(_places)
+    place = geo.cell_of(50.0 + 0.3 * (n % 20), -3.5 - 0.5 * (n // 20), 8)
+    now = utcnow()
+    local = now.astimezone(ZoneInfo("Europe/London"))
+    quiet = (
+        (local - timedelta(hours=1)).strftime("%H:%M"),
+        (local + timedelta(hours=1)).strftime("%H:%M"),
+    )
+    requester = await resident_row(session, "Rosa", cell=place)
+    request = HelpRequest(
+        owner_id=requester.id,
+        category=Category.shopping,
+        title="Shopping",
+        cell=place,
+        radius_m=1500,
+        eligibility=eligibility,
+        expires_at=now + timedelta(days=7),
+    )
+    session.add(request)
+    expected = set()
+    for helper in generated:
+        person = await resident_row(session, "Helper", cell=place)
+        person.status = ResidentStatus.suspended if helper.suspended else ResidentStatus.active
+        person.quiet_from, person.quiet_until = quiet if helper.quiet else (None, None)
+        person.weekly_help_cap = 0 if helper.no_capacity else 3
+        if helper.offer:
+            session.add(
+                Offer(owner_id=person.id, category=Category.shopping, title="Shopping",
+                      cell=place, radius_m=1500, expires_at=now + timedelta(days=7))
+            )  # fmt: skip
+        if helper.tie:
+            for a, b in ((requester.id, person.id), (person.id, requester.id)):
+                session.add(
+                    Tie(resident_id=a, other_id=b, kind=TieKind.connected, since=now, last_at=now)
+                )
+        if helper.blocked_by_requester:
+            session.add(Block(blocker_id=requester.id, blocked_id=person.id))
+        if helper.blocked_requester:
+            session.add(Block(blocker_id=person.id, blocked_id=requester.id))
+        if helper.verified:
+            session.add(
+                Verification(
+                    resident_id=person.id, kind=VerificationKind.dbs_basic, issued_on=now.date()
+                )
+            )
+        if helper.asked_already:
+            await session.flush()
+            session.add(
+                Match(request_id=request.id, requester_id=requester.id, helper_id=person.id,
+                      origin=MatchOrigin.requester, status=MatchStatus.declined)
+            )  # fmt: skip
+        if _expected(helper, eligibility):
+            expected.add(person.id)
+    await session.flush()
+
+    ranked = await candidates.rank(session, request, TrustSettings(), MatchingWeights(), now)
+
+    assert {r.scored.facts.helper_id for r in ranked} == expected
