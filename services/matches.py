@@ -187,6 +187,21 @@ async def expire_if_due(session: AsyncSession, match: Match, now: datetime) -> b
     return False
 
 
+async def _locked(
+    session: AsyncSession, actor: Resident, match_id: uuid.UUID, *roles: str
+) -> tuple[Match, HelpRequest]:
+    """The match, read again once its request's places are locked: what it was a moment
+    ago may have changed in another worker."""
+    match = await _mine(session, actor, match_id, *roles)
+    request = await _lock(session, match.request_id)
+    await session.refresh(match)
+    return match, request
+
+
+def _other_side(match: Match, actor: Resident) -> uuid.UUID:
+    return match.requester_id if match.helper_id == actor.id else match.helper_id
+
+
 def _in_state(match: Match, *allowed: MatchStatus) -> None:
     if match.status not in allowed:
         raise Conflict(f"This match is {match.status.value}.")
@@ -206,9 +221,7 @@ async def _count(
 async def accept(
     session: AsyncSession, actor: Resident, match_id: uuid.UUID, data: MatchAccept
 ) -> Match:
-    match = await _mine(session, actor, match_id, "helper")
-    request = await _lock(session, match.request_id)
-    await session.refresh(match)
+    match, request = await _locked(session, actor, match_id, "helper")
     _in_state(match, MatchStatus.proposed)
     if await _count(session, request.id, TAKEN_STATUSES) >= request.helpers_needed:
         raise Conflict("Someone else has just said yes; thank you all the same.")
@@ -231,17 +244,20 @@ async def decline(session: AsyncSession, actor: Resident, match_id: uuid.UUID) -
         if match.origin != MatchOrigin.helper:
             raise Conflict("To stop a match you proposed, cancel it.")
     await record(session, match, MatchStatus.declined, actor.id)
-    other = match.requester_id if match.helper_id == actor.id else match.helper_id
-    await _tell(session, other, match, "declined", "This one will not go ahead; thank you.")
+    await _tell(
+        session,
+        _other_side(match, actor),
+        match,
+        "declined",
+        "This one will not go ahead; thank you.",
+    )
     return match
 
 
 async def confirm(
     session: AsyncSession, actor: Resident, match_id: uuid.UUID, data: MatchConfirm
 ) -> Match:
-    match = await _mine(session, actor, match_id, "requester")
-    request = await _lock(session, match.request_id)
-    await session.refresh(match)
+    match, request = await _locked(session, actor, match_id, "requester")
     _in_state(match, MatchStatus.accepted)
     confirmed = await _count(session, request.id, frozenset({MatchStatus.confirmed}))
     if confirmed >= request.helpers_needed or request.status != RequestStatus.open:
@@ -271,9 +287,7 @@ async def _withdraw_the_rest(session: AsyncSession, request: HelpRequest) -> Non
 
 
 async def complete(session: AsyncSession, actor: Resident, match_id: uuid.UUID) -> Match:
-    match = await _mine(session, actor, match_id, "helper", "requester")
-    request = await _lock(session, match.request_id)
-    await session.refresh(match)
+    match, request = await _locked(session, actor, match_id, "helper", "requester")
     _in_state(match, MatchStatus.confirmed)
     await record(session, match, MatchStatus.completed, actor.id)
     await ties.record_tie(
@@ -283,23 +297,23 @@ async def complete(session: AsyncSession, actor: Resident, match_id: uuid.UUID) 
     if await _count(session, request.id, frozenset({MatchStatus.confirmed})) == 0:
         request.status = RequestStatus.fulfilled
         session.add(request)
-    other = match.requester_id if match.helper_id == actor.id else match.helper_id
-    await _tell(session, other, match, "completed", f"Marked as done: {request.title}.")
+    await _tell(
+        session, _other_side(match, actor), match, "completed", f"Marked as done: {request.title}."
+    )
     return match
 
 
 async def cancel(session: AsyncSession, actor: Resident, match_id: uuid.UUID) -> Match:
-    match = await _mine(session, actor, match_id, "helper", "requester")
-    request = await _lock(session, match.request_id)
-    await session.refresh(match)
+    match, request = await _locked(session, actor, match_id, "helper", "requester")
     _in_state(match, *OPEN_STATUSES, MatchStatus.confirmed)
     was_confirmed = match.status == MatchStatus.confirmed
     await record(session, match, MatchStatus.cancelled, actor.id)
     if was_confirmed and request.status == RequestStatus.matched:
         request.status = RequestStatus.open  # the place is free again
         session.add(request)
-    other = match.requester_id if match.helper_id == actor.id else match.helper_id
-    await _tell(session, other, match, "cancelled", f"Called off: {request.title}.")
+    await _tell(
+        session, _other_side(match, actor), match, "cancelled", f"Called off: {request.title}."
+    )
     return match
 
 
@@ -311,6 +325,7 @@ async def thank(session: AsyncSession, actor: Resident, match_id: uuid.UUID, mes
         raise Conflict("You have already sent your thanks.")
     setattr(match, field, message)
     session.add(match)
-    other = match.requester_id if match.helper_id == actor.id else match.helper_id
-    await _tell(session, other, match, f"thanks:{field}", "You have a thank-you note.")
+    await _tell(
+        session, _other_side(match, actor), match, f"thanks:{field}", "You have a thank-you note."
+    )
     return match
