@@ -10,7 +10,7 @@ them, so direct ties and two-hop paths are both in play.
 
 For a dozen open requests it times, with a baseline measured in the same run:
 - in-process: `candidates.rank` and the whole `candidates.candidates` page of 20, against
-  one indexed `COUNT(*)` of the offers in the request's reach cells;
+  one indexed `COUNT(*)` of the active offers in the request's reach cells;
 - over HTTP, through a real `kith serve` on the same database: `GET
   /v1/requests/{id}/candidates?limit=20` as the requester, against `GET /healthz`;
 then where `rank` spends its time, step by step, with the SQL time each step issues itself.
@@ -21,6 +21,7 @@ and drops it at the end.
 
 import argparse
 import asyncio
+import inspect
 import math
 import os
 import random
@@ -31,7 +32,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -49,14 +50,14 @@ from api.migrate import upgrade
 from models.base import utcnow
 from models.categories import Category
 from models.matches import Match, MatchOrigin, MatchStatus
-from models.offers import Offer
+from models.offers import Offer, OfferStatus
 from models.requests import HelpRequest
 from models.residents import Resident
 from models.ties import MUTUAL_KINDS, Tie, TieKind
 from models.trust import Block
 from models.verifications import Verification, VerificationKind
 from models.vouches import Vouch
-from services import candidates, trust, verifications
+from services import candidates, matching, trust, verifications
 from services.geo import cell_of
 from services.matching import MatchingWeights
 from services.passwords import PasswordHasher
@@ -410,8 +411,12 @@ async def measure(
         async with database.transaction(writes=False) as session:
             started = time.perf_counter()
             reach = Reach(request.cell, request.radius_m)
+            # With the status, as the feed index (status, cell) needs: without it PostgreSQL
+            # scans the whole table.
             count = await session.exec(
-                select(func.count()).select_from(Offer).where(col(Offer.cell).in_(reach.cells))
+                select(func.count())
+                .select_from(Offer)
+                .where(Offer.status == OfferStatus.active, col(Offer.cell).in_(reach.cells))
             )
             in_reach = count.one()
             baseline = _ms(started)
@@ -435,7 +440,8 @@ async def measure(
                 shopping = await session.exec(
                     select(func.count())
                     .select_from(Offer)
-                    .where(col(Offer.cell).in_(reach.cells), Offer.category == CATEGORY)
+                    .where(Offer.status == OfferStatus.active, col(Offer.cell).in_(reach.cells))
+                    .where(Offer.category == CATEGORY)
                 )
                 sizes["shopping"].append(shopping.one())
             sizes["in_reach"].append(in_reach)
@@ -446,10 +452,13 @@ async def measure(
 
 
 class Steps:
-    """Times the steps `rank` calls, by wrapping them where `rank` looks them up, and the SQL
-    each issues itself (statements inside a nested step count for the nested step)."""
+    """Times the steps `rank` calls, by wrapping them where `rank` looks them up: each step's
+    wall time (inclusive), its own time (less the steps nested in it), and the SQL it issues
+    itself (statements from the cursor events, fetching included; on SQLite the transaction's
+    BEGIN counts for the first step that queries)."""
 
     TARGETS: tuple[tuple[ModuleType, str, str], ...] = (
+        (candidates, "Reach", "reach cells (geo)"),
         (candidates, "_offers_in_reach", "offers in reach"),
         (candidates, "_known_in_reach", "known in reach"),
         (candidates, "_free_to_ask", "free to ask"),
@@ -461,30 +470,53 @@ class Steps:
         (trust, "_vouches", "  vouches"),
         (verifications, "current", "  verifications"),
         (candidates, "_eligible", "eligible"),
-        (candidates, "_counts", "match counts (x2)"),
+        (candidates, "_counts", "match counts (2 calls)"),
         (candidates, "_helped_counts", "helped counts"),
+        (matching, "score", "score (per candidate)"),
     )
+    ROOT = "rank itself"
 
     def __init__(self, database: Database) -> None:
         self.engine = database.engine.sync_engine
-        self.stack: list[str] = []
+        self.stack: list[list[Any]] = []  # [label, started, nested ms]
         self.wall: dict[str, float] = {}
+        self.own: dict[str, float] = {}
         self.sql: dict[str, float] = {}
         self.statements: dict[str, int] = {}
         self._restore: list[tuple[ModuleType, str, Any]] = []
         self._started = 0.0
 
-    def _wrap(self, module: ModuleType, name: str, label: str) -> None:
-        original: Callable[..., Awaitable[Any]] = getattr(module, name)
+    def push(self, label: str) -> None:
+        self.stack.append([label, time.perf_counter(), 0.0])
 
-        async def timed(*args: Any, **kwargs: Any) -> Any:
-            self.stack.append(label)
-            started = time.perf_counter()
-            try:
-                return await original(*args, **kwargs)
-            finally:
-                self.wall[label] = self.wall.get(label, 0.0) + _ms(started)
-                self.stack.pop()
+    def pop(self) -> None:
+        label, started, nested = self.stack.pop()
+        elapsed = _ms(started)
+        self.wall[label] = self.wall.get(label, 0.0) + elapsed
+        self.own[label] = self.own.get(label, 0.0) + elapsed - nested
+        if self.stack:
+            self.stack[-1][2] += elapsed
+
+    def _wrap(self, module: ModuleType, name: str, label: str) -> None:
+        original: Callable[..., Any] = getattr(module, name)
+        timed: Callable[..., Any]
+        if inspect.iscoroutinefunction(original):
+
+            async def timed(*args: Any, **kwargs: Any) -> Any:
+                self.push(label)
+                try:
+                    return await original(*args, **kwargs)
+                finally:
+                    self.pop()
+
+        else:
+
+            def timed(*args: Any, **kwargs: Any) -> Any:
+                self.push(label)
+                try:
+                    return original(*args, **kwargs)
+                finally:
+                    self.pop()
 
         setattr(module, name, timed)
         self._restore.append((module, name, original))
@@ -493,7 +525,7 @@ class Steps:
         self._started = time.perf_counter()
 
     def _after(self, *_: Any) -> None:
-        label = self.stack[-1] if self.stack else "rank itself"
+        label = self.stack[-1][0] if self.stack else self.ROOT
         self.sql[label] = self.sql.get(label, 0.0) + _ms(self._started)
         self.statements[label] = self.statements.get(label, 0) + 1
 
@@ -511,32 +543,39 @@ class Steps:
         event.remove(self.engine, "after_cursor_execute", self._after)
 
     def reset(self) -> None:
-        self.wall, self.sql, self.statements = {}, {}, {}
+        self.wall, self.own, self.sql, self.statements = {}, {}, {}, {}
 
 
 async def breakdown(database: Database, city: City, rounds: int) -> None:
     settings, weights = TrustSettings(), MatchingWeights()
     pairs = await _loaded(database, city)
-    per_call: list[tuple[float, dict[str, float], dict[str, float], dict[str, int]]] = []
+    calls: list[tuple[dict[str, float], dict[str, float], dict[str, float], dict[str, int]]] = []
     with Steps(database) as steps:
         for n in range(rounds):
             request, _ = pairs[n % len(pairs)]
             async with database.transaction(writes=False) as session:
                 steps.reset()
-                started = time.perf_counter()
+                steps.push(Steps.ROOT)
                 await candidates.rank(session, request, settings, weights, utcnow())
-                per_call.append((_ms(started), steps.wall, steps.sql, steps.statements))
-    total = statistics.median(call[0] for call in per_call)
-    print(f"\nwhere rank() spends its time ({rounds} calls; medians per call; wall is inclusive)")
-    print(f"{'step':>22} {'wall':>9} {'of rank':>8} {'own SQL':>9} {'statements':>11}")
-    labels = [label for _, _, label in Steps.TARGETS] + ["rank itself"]
-    for label in labels:
-        wall = statistics.median(call[1].get(label, 0.0) for call in per_call)
-        sql = statistics.median(call[2].get(label, 0.0) for call in per_call)
-        count = statistics.median(call[3].get(label, 0) for call in per_call)
-        shown = f"{wall:>7.2f}ms {wall / total:>7.0%}" if label != "rank itself" else " " * 17
-        print(f"{label:>22} {shown} {sql:>7.2f}ms {count:>11.0f}")
-    print(f"{'rank() total':>22} {total:>7.2f}ms")
+                steps.pop()
+                calls.append((steps.wall, steps.own, steps.sql, steps.statements))
+    total = statistics.median(call[0][Steps.ROOT] for call in calls)
+    print(
+        f"\nwhere rank() spends its time ({rounds} calls, with the steps wrapped; medians per "
+        "call; own = less nested steps)"
+    )
+    header = ("step", "wall", "own", "own/rank", "own SQL", "statements")
+    print("{:>24} {:>9} {:>9} {:>9} {:>9} {:>11}".format(*header))
+    for label in [label for _, _, label in Steps.TARGETS] + [Steps.ROOT]:
+        wall = statistics.median(call[0].get(label, 0.0) for call in calls)
+        own = statistics.median(call[1].get(label, 0.0) for call in calls)
+        sql = statistics.median(call[2].get(label, 0.0) for call in calls)
+        count = statistics.median(call[3].get(label, 0) for call in calls)
+        print(
+            f"{label:>24} {wall:>7.2f}ms {own:>7.2f}ms {own / total:>9.0%} {sql:>7.2f}ms "
+            f"{count:>11.0f}"
+        )
+    print(f"{'rank() total':>24} {total:>7.2f}ms")
 
 
 def _free_port() -> int:
@@ -603,7 +642,7 @@ def measure_http(base_url: str, city: City, rounds: int) -> tuple[dict[str, list
 
 def _row(label: str, values: list[float], base: float) -> str:
     p50 = statistics.median(values)
-    return f"{label:>36} {p50:>8.2f}ms {_p95(values):>8.2f}ms {p50 / base:>12.1f}x"
+    return f"{label:>42} {p50:>8.2f}ms {_p95(values):>8.2f}ms {p50 / base:>12.1f}x"
 
 
 async def prepare(url: str, args: argparse.Namespace) -> City:
@@ -639,8 +678,8 @@ async def prepare(url: str, args: argparse.Namespace) -> City:
         )
         base = statistics.median(timings["baseline"])
         print(f"\nin-process, {args.rounds} calls each")
-        print(f"{'':>36} {'p50':>10} {'p95':>10} {'p50/baseline':>13}")
-        print(_row("offers in reach, COUNT (baseline)", timings["baseline"], base))
+        print(f"{'':>42} {'p50':>10} {'p95':>10} {'p50/baseline':>13}")
+        print(_row("active offers in reach, COUNT (baseline)", timings["baseline"], base))
         print(_row("candidates.rank", timings["rank"], base))
         print(_row("candidates.candidates (page of 20)", timings["page"], base))
         if args.breakdown:
@@ -705,7 +744,7 @@ def main() -> None:
                 process.wait(timeout=30)
             base = statistics.median(timings["healthz"])
             print(f"\nover HTTP (kith serve), {args.http_rounds} calls each, interleaved")
-            print(f"{'':>36} {'p50':>10} {'p95':>10} {'p50/baseline':>13}")
+            print(f"{'':>42} {'p50':>10} {'p95':>10} {'p50/baseline':>13}")
             print(_row("GET /healthz (baseline)", timings["healthz"], base))
             print(_row("GET .../candidates?limit=20", timings["candidates"], base))
             print(f"candidates per page: median {items}")
