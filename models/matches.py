@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import StringConstraints
-from sqlalchemy import JSON, UniqueConstraint
+from sqlalchemy import JSON, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, enum_column, new_id, utcnow
@@ -42,16 +42,22 @@ class MatchOrigin(StrEnum):
 
 
 class Match(SQLModel, table=True):
-    # Nobody is asked twice for the same request, whatever became of the first time.
-    __table_args__ = (UniqueConstraint("request_id", "helper_id"),)
+    __table_args__ = (
+        # Nobody is asked twice for the same request, whatever became of the first time.
+        UniqueConstraint("request_id", "helper_id"),
+        # A helper's record and recent load, asked for every candidate on every ranking.
+        Index("ix_match_helper_status", "helper_id", "status"),
+        # The expiry sweep: open matches whose time is up.
+        Index("ix_match_status_expires", "status", "expires_at"),
+    )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     request_id: uuid.UUID = Field(foreign_key="help_request.id", index=True, ondelete="CASCADE")
     requester_id: uuid.UUID = Field(foreign_key="resident.id", index=True, ondelete="CASCADE")
-    helper_id: uuid.UUID = Field(foreign_key="resident.id", index=True, ondelete="CASCADE")
+    helper_id: uuid.UUID = Field(foreign_key="resident.id", ondelete="CASCADE")
     offer_id: uuid.UUID | None = Field(default=None, foreign_key="offer.id", ondelete="SET NULL")
     origin: MatchOrigin = Field(sa_type=enum_column(MatchOrigin))
-    status: MatchStatus = Field(sa_type=enum_column(MatchStatus), index=True)
+    status: MatchStatus = Field(sa_type=enum_column(MatchStatus))
     # Thousandths: an integer, so no float column can ever hold a coordinate unnoticed.
     score_permille: int = Field(default=0)
     reasons: list[dict[str, object]] = Field(default_factory=list, sa_type=JSON)

@@ -72,22 +72,41 @@ async def _offers_in_reach(
             col(Offer.cell),
             col(Offer.radius_m),
             col(Offer.availability),
+            col(Offer.visibility),
         )
         .where(col(Offer.status) == OfferStatus.active)
         .where(col(Offer.category) == request.category)
         .where(col(Offer.cell).in_(reach.cells))
         .where(col(Offer.expires_at) > now)
         .where(col(Offer.owner_id) != request.owner_id)
-        .where(circles.audience_holds(request.owner_id, Offer.visibility, Offer.owner_id))
     )
+    found = [row for row in rows.all() if reach.reaches(row.cell, row.radius_m)]
+    shared = await _shared_with(session, request.owner_id, found)
     best: dict[uuid.UUID, tuple[uuid.UUID, str, Any]] = {}
-    for offer_id, owner_id, cell, radius_m, availability in rows.all():
-        if not reach.reaches(cell, radius_m):
+    for offer_id, owner_id, cell, _radius, availability, _visibility in found:
+        if offer_id not in shared:
             continue
         held = best.get(owner_id)
         if held is None or (reach.bucket(cell), offer_id) < (reach.bucket(held[1]), held[0]):
             best[owner_id] = (offer_id, cell, availability)
     return best
+
+
+async def _shared_with(
+    session: AsyncSession, requester_id: uuid.UUID, offers: list[Any]
+) -> set[uuid.UUID]:
+    """The offers whose audience holds the requester. Most are shared with anyone nearby;
+    only the few shared with a circle need the (costlier) audience query."""
+    shared = {row.id for row in offers if row.visibility == Visibility.nearby}
+    narrower = [row.id for row in offers if row.visibility != Visibility.nearby]
+    if narrower:
+        held = await session.exec(
+            select(Offer.id)
+            .where(col(Offer.id).in_(narrower))
+            .where(circles.audience_holds(requester_id, Offer.visibility, Offer.owner_id))
+        )
+        shared |= set(held.all())
+    return shared
 
 
 async def _known_in_reach(

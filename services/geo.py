@@ -1,6 +1,7 @@
 """The grid and distance maths. Every location Kith keeps is an H3 cell; points are dropped."""
 
 import math
+from functools import lru_cache
 
 import h3
 from geopy.distance import great_circle
@@ -16,6 +17,7 @@ def cell_centre(cell: str) -> tuple[float, float]:
     return float(lat), float(lon)
 
 
+@lru_cache(maxsize=65_536)  # a pure function of two cells, asked again on every feed
 def centre_distance_m(a: str, b: str) -> float:
     """Great-circle distance between two cells' centres: a function of the cells alone."""
     return float(great_circle(cell_centre(a), cell_centre(b)).meters)
@@ -63,7 +65,8 @@ def distance_bucket(distance_m: float) -> tuple[int, str]:
     return km, f"about {km} km"
 
 
-def cells_near_cell(cell: str, radius_m: float, resolutions: tuple[int, ...]) -> set[str]:
+@lru_cache(maxsize=4096)  # the same few home cells and radii, asked on every feed
+def cells_near_cell(cell: str, radius_m: float, resolutions: tuple[int, ...]) -> frozenset[str]:
     """Cells, at each resolution, whose centres lie within `radius_m` of `cell`'s centre.
 
     Measured from the centre, never from a point: the answer depends on the cell alone.
@@ -72,4 +75,4 @@ def cells_near_cell(cell: str, radius_m: float, resolutions: tuple[int, ...]) ->
     found: set[str] = set()
     for resolution in resolutions:
         found |= cells_within(lat, lon, radius_m, resolution)
-    return found
+    return frozenset(found)

@@ -148,3 +148,18 @@ async def test_nearer_comes_first_when_nothing_else_differs(client: httpx.AsyncC
     request = await post_request(client, requester, radius_m=5000)
 
     assert _names(await _candidates(client, requester, request)) == ["Nearer", "Farther"]
+
+
+async def test_an_offer_shared_with_a_circle_reaches_only_that_circle(
+    client: httpx.AsyncClient,
+) -> None:
+    requester, stranger = await register(client, display_name="Rosa"), await register(client)
+    kim = await register(client, display_name="Kim")
+    await post_offer(client, kim, category="shopping", title="For friends", visibility="circle")
+    for_stranger = await post_request(client, stranger)
+    await connect(client, requester, kim)
+    for_friend = await post_request(client, requester)
+
+    assert await _candidates(client, stranger, for_stranger) == []
+    (found,) = await _candidates(client, requester, for_friend)
+    assert found["offer"]["title"] == "For friends"
