@@ -13,6 +13,7 @@ from api.middleware import AccessLog, BodySizeLimit, Metrics
 from api.ratelimit import RateLimiter
 from api.routes import (
     assignments,
+    audit,
     auth,
     blocks,
     calendars,
@@ -23,6 +24,7 @@ from api.routes import (
     events,
     matches,
     me,
+    moderation,
     neighbourhoods,
     offers,
     ops,
@@ -88,6 +90,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         candidates,
         matches,
         assignments,
+        moderation,
+        audit,
         connections,
         vouches,
         blocks,

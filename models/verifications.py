@@ -5,6 +5,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
+from pydantic import ConfigDict, model_validator
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, enum_column, new_id, utcnow
@@ -43,3 +44,28 @@ class Badge(SQLModel):
     kind: VerificationKind
     label: str = Field(description="In plain words, for display.")
     expires_on: date | None
+
+
+class VerificationRecord(SQLModel):
+    """A check a connector has seen. Only its level and dates: there is deliberately no field
+    for a certificate number, and unknown fields are refused rather than dropped."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    kind: VerificationKind
+    issued_on: date = Field(description="When the check was issued (not in the future).")
+    expires_on: date | None = Field(
+        default=None, description="When it stops counting; null if it does not expire."
+    )
+    note: str = Field(default="", max_length=300, description="For the audit log: how it was seen.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "VerificationRecord":
+        if self.expires_on is not None and self.expires_on <= self.issued_on:
+            raise ValueError("expires_on must be after issued_on")
+        return self
+
+
+class VerificationsPublic(SQLModel):
+    resident_id: uuid.UUID
+    badges: list[Badge] = Field(description="The checks in force now.")

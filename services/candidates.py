@@ -24,6 +24,7 @@ from models.requests import Eligibility, HelpRequest, RequestStatus
 from models.residents import Resident, ResidentStatus
 from models.ties import MUTUAL_KINDS, Tie
 from models.trust import ResidentRef
+from models.verifications import VerificationKind
 from services import bulk, circles, geo, matching, neighbourhoods, offers, ties
 from services.errors import Conflict, NotFound
 from services.matching import Facts, MatchingWeights, Scored
@@ -31,6 +32,7 @@ from services.posts import FeedKey, Reach, paginate
 from services.trust import TrustSettings, trust_between
 
 RECENT = timedelta(days=7)
+REGULATED_CHECK = VerificationKind.dbs_enhanced_barred_adults
 YEAR = timedelta(days=365)
 
 
@@ -244,8 +246,10 @@ async def _eligible(
 ) -> set[uuid.UUID]:
     helpers = set(trusts)
     tier = CATEGORY_BY_ID[request.category].risk_tier
-    if request.eligibility == Eligibility.vetted or tier == RiskTier.regulated:
+    if request.eligibility == Eligibility.vetted:
         helpers = {h for h in helpers if trusts[h].badges}
+    if tier == RiskTier.regulated:  # regulated activity with adults: the barred-list check
+        helpers = {h for h in helpers if REGULATED_CHECK in trusts[h].badges}
     if request.eligibility == Eligibility.circle:
         held = await session.exec(
             select(Tie.other_id).where(

@@ -77,6 +77,7 @@ async def view(session: AsyncSession, viewer: Resident, match: Match) -> MatchPu
                 )
             )
     helper_side = viewer.id == match.helper_id
+    sides = {match.requester_id, match.helper_id}
     return MatchPublic(
         id=match.id,
         request_id=match.request_id,
@@ -98,7 +99,8 @@ async def view(session: AsyncSession, viewer: Resident, match: Match) -> MatchPu
             MatchChangePublic(
                 status=c.status,
                 at=c.at,
-                by=_ref(c.by, names) if c.by else None,
+                # A helper sees who of the two of them acted; a connector's part is theirs.
+                by=_ref(c.by, names) if c.by and (c.by in sides or not helper_side) else None,
             )
             for c in changes
         ],

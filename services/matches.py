@@ -50,7 +50,7 @@ def needs_review(request: HelpRequest, origin: MatchOrigin) -> bool:
     return asks and origin != MatchOrigin.connector
 
 
-async def _lock(session: AsyncSession, request_id: uuid.UUID) -> HelpRequest:
+async def lock_request(session: AsyncSession, request_id: uuid.UUID) -> HelpRequest:
     await locks.hold(session, b"request-places", request_id.bytes)
     request = await session.get(HelpRequest, request_id, populate_existing=True)
     if request is None:
@@ -108,7 +108,7 @@ async def propose(
         raise NotFound("No such request.")
     if helper_id is None or helper_id == request.owner_id:
         raise InvalidInput("Name the helper to ask.", field=("helper_id",))
-    request = await _lock(session, request_id)
+    request = await lock_request(session, request_id)
     now = utcnow()
     candidates.open_or_conflict(request, now)
     asked = await session.exec(
@@ -120,13 +120,7 @@ async def propose(
         session, request, trust_settings, weights, now, only=helper_id, any_helper=volunteering
     )
     if not ranked:
-        raise InvalidInput(
-            "They cannot be asked about this request just now."
-            if not volunteering
-            else "You cannot take this request on just now (its reach, who may help, "
-            "or your weekly limit or quiet hours).",
-            field=("helper_id",),
-        )
+        raise InvalidInput(_why_not(request, volunteering), field=("helper_id",))
     best = ranked[0]
     if data.offer_id is not None and data.offer_id != best.offer_id:
         raise InvalidInput("That offer does not answer this request.", field=("offer_id",))
@@ -165,6 +159,21 @@ async def mine(session: AsyncSession, actor: Resident, match_id: uuid.UUID) -> M
     return await _mine(session, actor, match_id, "helper", "requester")
 
 
+def _why_not(request: HelpRequest, volunteering: bool) -> str:
+    if CATEGORY_BY_ID[request.category].risk_tier == RiskTier.regulated:
+        return (
+            "This kind of help is regulated: the helper needs a current enhanced DBS check "
+            "with the adults' barred list, recorded by a connector, and a connector approves "
+            "each match."
+        )
+    if volunteering:
+        return (
+            "You cannot take this request on just now (its reach, who may help, or your "
+            "weekly limit or quiet hours)."
+        )
+    return "They cannot be asked about this request just now."
+
+
 async def _mine(session: AsyncSession, actor: Resident, match_id: uuid.UUID, *roles: str) -> Match:
     """The match, if the actor holds one of `roles` in it; 404 otherwise. Lapsed ones are
     marked expired on the way."""
@@ -193,7 +202,7 @@ async def _locked(
     """The match, read again once its request's places are locked: what it was a moment
     ago may have changed in another worker."""
     match = await _mine(session, actor, match_id, *roles)
-    request = await _lock(session, match.request_id)
+    request = await lock_request(session, match.request_id)
     await session.refresh(match)
     return match, request
 

@@ -119,6 +119,15 @@ async def remove_connector(
 
 async def connects_at(session: AsyncSession, resident_id: uuid.UUID, cell: str) -> bool:
     """Whether the resident is a connector of a neighbourhood whose area holds `cell`."""
+    return await connected_neighbourhood_at(session, resident_id, cell) is not None
+
+
+async def connected_neighbourhood_at(
+    session: AsyncSession, resident_id: uuid.UUID, cell: str | None
+) -> uuid.UUID | None:
+    """A neighbourhood holding `cell` that the resident is a connector of, if any."""
+    if cell is None:
+        return None
     found = await session.exec(
         select(NeighbourhoodConnector.neighbourhood_id)
         .join(
@@ -127,5 +136,27 @@ async def connects_at(session: AsyncSession, resident_id: uuid.UUID, cell: str) 
         )
         .where(NeighbourhoodConnector.resident_id == resident_id)
         .where(NeighbourhoodCell.cell == geo.at_resolution(cell, AREA_RESOLUTION))
+        .order_by(col(NeighbourhoodConnector.neighbourhood_id))
+    )
+    return found.first()
+
+
+async def neighbourhood_at(session: AsyncSession, cell: str | None) -> uuid.UUID | None:
+    """The first neighbourhood (by id) whose area holds `cell`: where an act is filed."""
+    if cell is None:
+        return None
+    found = await session.exec(
+        select(NeighbourhoodCell.neighbourhood_id)
+        .where(NeighbourhoodCell.cell == geo.at_resolution(cell, AREA_RESOLUTION))
+        .order_by(col(NeighbourhoodCell.neighbourhood_id))
+    )
+    return found.first()
+
+
+async def connects_anywhere(session: AsyncSession, resident_id: uuid.UUID) -> bool:
+    found = await session.exec(
+        select(NeighbourhoodConnector.neighbourhood_id).where(
+            NeighbourhoodConnector.resident_id == resident_id
+        )
     )
     return found.first() is not None

@@ -9,8 +9,19 @@ from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.verifications import BADGE_LABELS, Badge, Verification, VerificationKind
-from services import bulk
+from models.audit import AuditAction
+from models.base import utcnow
+from models.residents import Resident
+from models.verifications import (
+    BADGE_LABELS,
+    Badge,
+    Verification,
+    VerificationKind,
+    VerificationRecord,
+    VerificationsPublic,
+)
+from services import audit, authority, bulk
+from services.errors import InvalidInput
 
 
 async def current(
@@ -41,3 +52,44 @@ def badges(kinds: dict[VerificationKind, date | None]) -> list[Badge]:
     return [
         Badge(kind=kind, label=BADGE_LABELS[kind], expires_on=kinds[kind]) for kind in sorted(kinds)
     ]
+
+
+async def record(
+    session: AsyncSession, actor: Resident, subject_id: uuid.UUID, data: VerificationRecord
+) -> VerificationsPublic:
+    """Record (or correct) the check of this kind; audited. By a connector of the resident's
+    neighbourhood, or an admin."""
+    subject, where = await authority.over_resident(session, actor, subject_id)
+    today = utcnow().date()
+    if data.issued_on > today:
+        raise InvalidInput("issued_on is in the future.", field=("issued_on",))
+    existing = (
+        await session.exec(
+            select(Verification)
+            .where(Verification.resident_id == subject.id, Verification.kind == data.kind)
+            .order_by(col(Verification.created_at).desc())
+        )
+    ).first()
+    before = _dates(existing)
+    if existing is None:
+        existing = Verification(resident_id=subject.id, kind=data.kind, issued_on=data.issued_on)
+    existing.issued_on, existing.expires_on = data.issued_on, data.expires_on
+    existing.verified_by = actor.id
+    session.add(existing)
+    await audit.record(
+        session, actor, AuditAction.verification_recorded, "resident", subject.id,
+        neighbourhood_id=where, before=before, after=_dates(existing), reason=data.note,
+    )  # fmt: skip
+    await session.flush()
+    in_force = await current(session, [subject.id], utcnow())
+    return VerificationsPublic(resident_id=subject.id, badges=badges(in_force.get(subject.id, {})))
+
+
+def _dates(check: Verification | None) -> dict[str, object] | None:
+    if check is None:
+        return None
+    return {
+        "kind": check.kind.value,
+        "issued_on": check.issued_on.isoformat(),
+        "expires_on": check.expires_on.isoformat() if check.expires_on else None,
+    }

@@ -7,7 +7,8 @@ from fastapi import APIRouter
 from api.deps import CurrentResident, SessionDep, TrustDep
 from api.errors import problems
 from models.profiles import ResidentProfile
-from services import profiles
+from models.verifications import VerificationRecord, VerificationsPublic
+from services import profiles, verifications
 
 router = APIRouter(prefix="/v1/residents", tags=["residents"])
 
@@ -19,3 +20,16 @@ async def read_profile(
     """A resident's public profile and how you are joined to them: your tie, the people you
     both know, vouches and verifications. Never their location or their list of ties."""
     return await profiles.profile(session, resident, resident_id, trust)
+
+
+@router.put("/{resident_id}/verifications", responses=problems(401, 404, 422))
+async def record_verification(
+    resident_id: uuid.UUID,
+    data: VerificationRecord,
+    resident: CurrentResident,
+    session: SessionDep,
+) -> VerificationsPublic:
+    """For connectors of the resident's neighbourhood, and admins: record a check you have
+    seen (its kind and dates; never a certificate number). Audited. Expired checks stop
+    counting by themselves."""
+    return await verifications.record(session, resident, resident_id, data)

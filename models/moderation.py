@@ -1,0 +1,44 @@
+"""What connectors send and see when they moderate."""
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from models.matches import MatchStatus
+
+
+class ReviewDecision(SQLModel):
+    reason: str = Field(
+        min_length=1,
+        max_length=1000,
+        description="Why: for the audit log and other connectors. Never shown to the helper.",
+    )
+
+
+class MatchReviewed(SQLModel):
+    match_id: uuid.UUID
+    status: MatchStatus
+
+
+class QueueItemKind(StrEnum):
+    match_review = "match_review"
+    report = "report"
+    verification_expiring = "verification_expiring"
+    request_unmatched = "request_unmatched"
+
+
+class QueueItem(SQLModel):
+    """One thing waiting for a connector: enough to decide, and no more (never a home)."""
+
+    kind: QueueItemKind
+    id: uuid.UUID = Field(description="The match, report, verification or request.")
+    since: datetime = Field(description="How long it has waited: the queue is oldest first.")
+    neighbourhood_id: uuid.UUID
+    summary: str = Field(description="In plain words.")
+    urgent: bool = False
+    category: str | None = None
+    subject_id: uuid.UUID | None = Field(
+        default=None, description="The resident concerned, where there is one."
+    )

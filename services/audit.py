@@ -1,0 +1,105 @@
+"""Writing to and reading the audit log. Writing only ever inserts."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.audit import AuditAction, AuditEntry, AuditEntryPublic
+from models.base import Page
+from models.neighbourhoods import NeighbourhoodConnector
+from models.residents import Resident
+from models.trust import ResidentRef
+from services.posts import FeedKey, decode_cursor, encode_cursor
+
+
+async def record(
+    session: AsyncSession,
+    actor: Resident,
+    action: AuditAction,
+    subject_type: str,
+    subject_id: uuid.UUID,
+    *,
+    neighbourhood_id: uuid.UUID | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+) -> None:
+    session.add(
+        AuditEntry(
+            actor_id=actor.id,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            neighbourhood_id=neighbourhood_id,
+            before=before,
+            after=after,
+            reason=reason[:1000],
+        )
+    )
+
+
+async def entries(
+    session: AsyncSession, viewer: Resident, cursor: str | None, limit: int
+) -> Page[AuditEntryPublic]:
+    """Newest first. Admins see everything; connectors, their neighbourhoods' entries."""
+    query = select(AuditEntry)
+    if not viewer.is_admin:
+        theirs = select(NeighbourhoodConnector.neighbourhood_id).where(
+            NeighbourhoodConnector.resident_id == viewer.id
+        )
+        query = query.where(col(AuditEntry.neighbourhood_id).in_(theirs))
+    if cursor is not None:
+        at_text, id_text = decode_cursor(cursor).id_desc.split("|")
+        at, last = datetime.fromisoformat(at_text), uuid.UUID(id_text)
+        query = query.where(
+            or_(
+                col(AuditEntry.at) < at,
+                (col(AuditEntry.at) == at) & (col(AuditEntry.id) < last),
+            )
+        )
+    rows = (
+        await session.exec(
+            query.order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc()).limit(limit + 1)
+        )
+    ).all()
+    page = rows[:limit]
+    actors = {e.actor_id for e in page if e.actor_id}
+    names = (
+        dict(
+            (
+                await session.exec(
+                    select(Resident.id, Resident.display_name).where(col(Resident.id).in_(actors))
+                )
+            ).all()
+        )
+        if actors
+        else {}
+    )
+    next_cursor = (
+        encode_cursor(FeedKey(0, 0.0, f"{page[-1].at.isoformat()}|{page[-1].id}"))
+        if len(rows) > limit
+        else None
+    )
+    return Page[AuditEntryPublic](
+        items=[
+            AuditEntryPublic(
+                id=e.id,
+                at=e.at,
+                actor=ResidentRef(id=e.actor_id, display_name=names.get(e.actor_id, ""))
+                if e.actor_id
+                else None,
+                action=e.action,
+                subject_type=e.subject_type,
+                subject_id=e.subject_id,
+                neighbourhood_id=e.neighbourhood_id,
+                before=e.before,
+                after=e.after,
+                reason=e.reason,
+            )
+            for e in page
+        ],
+        next_cursor=next_cursor,
+    )
