@@ -21,6 +21,7 @@ import models.matches  # noqa: F401
 import models.neighbourhoods  # noqa: F401
 import models.notifications  # noqa: F401
 import models.offers  # noqa: F401
+import models.reports  # noqa: F401
 import models.requests  # noqa: F401
 import models.residents  # noqa: F401
 import models.ties  # noqa: F401

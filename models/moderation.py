@@ -7,6 +7,8 @@ from enum import StrEnum
 from sqlmodel import Field, SQLModel
 
 from models.matches import MatchStatus
+from models.residents import ResidentStatus
+from models.trust import ResidentRef
 
 
 class ReviewDecision(SQLModel):
@@ -41,4 +43,19 @@ class QueueItem(SQLModel):
     category: str | None = None
     subject_id: uuid.UUID | None = Field(
         default=None, description="The resident concerned, where there is one."
+    )
+
+
+class SuspensionDecision(SQLModel):
+    reason: str = Field(
+        min_length=1, max_length=1000, description="For the audit log and other connectors."
+    )
+
+
+class SuspensionPublic(SQLModel):
+    resident_id: uuid.UUID
+    status: ResidentStatus
+    matches_cancelled: int = Field(description="Open matches ended; the other sides were told.")
+    vouched_for: list[ResidentRef] = Field(
+        description="Whom this resident vouches for (live vouches, at most 100): review them."
     )

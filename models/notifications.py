@@ -17,6 +17,7 @@ class NotificationKind(StrEnum):
     waitlist_place = "waitlist_place"
     host_invite = "host_invite"
     match_update = "match_update"
+    report_update = "report_update"
 
 
 class Notification(SQLModel, table=True):

@@ -1,15 +1,30 @@
 """Connectors' moderation: the queue, and review of matches that wait for them."""
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from api.deps import CurrentResident, SessionDep
 from api.errors import problems
-from models.moderation import MatchReviewed, ReviewDecision
-from services import moderation
+from models.base import Page
+from models.moderation import MatchReviewed, QueueItem, ReviewDecision
+from services import moderation, moderation_queue
 
 router = APIRouter(prefix="/v1/moderation", tags=["moderation"])
+
+
+@router.get("/queue", responses=problems(401, 404, 422))
+async def queue(
+    resident: CurrentResident,
+    session: SessionDep,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Page[QueueItem]:
+    """For connectors: matches waiting for review, open reports, checks expiring within 30
+    days, and requests with no helper after 24 hours (2 when urgent), across your
+    neighbourhoods, oldest first."""
+    return await moderation_queue.queue(session, resident, cursor, limit)
 
 
 @router.post("/matches/{match_id}/approve", responses=problems(401, 404, 409, 422))

@@ -184,3 +184,59 @@ def test_no_code_path_updates_or_deletes_an_audit_entry(repo_root: Any) -> None:
                 offenders.append(f"{path.name}: {pattern}")
     assert offenders == []
     assert "session.add(" in (repo_root / "services" / "audit.py").read_text()
+
+
+async def test_a_suspension_takes_effect_at_once_and_ends_open_matches_kindly(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    connie = await make_connector(client, session)
+    rosa, kim = (
+        await register(client, display_name="Rosa"),
+        await register(client, display_name="Kim"),
+    )
+    friend = await register(client, display_name="Friend")
+    await post_offer(client, kim, category="shopping", title="Kim shops")
+    vouched = await client.post(
+        "/v1/vouches", headers=kim.headers, json={"resident_id": str(friend.id)}
+    )
+    assert vouched.status_code == 201, vouched.text
+    request = await post_request(client, rosa)
+    match = (
+        await client.post(
+            f"/v1/requests/{request['id']}/matches",
+            headers=rosa.headers,
+            json={"helper_id": str(kim.id)},
+        )
+    ).json()
+    await client.post(f"/v1/matches/{match['id']}/accept", headers=kim.headers, json={})
+    await client.post(f"/v1/matches/{match['id']}/confirm", headers=rosa.headers, json={})
+    stranger_tries = await client.post(
+        f"/v1/residents/{kim.id}/suspend", headers=rosa.headers, json={"reason": "x"}
+    )
+
+    suspended = await client.post(
+        f"/v1/residents/{kim.id}/suspend", headers=connie.headers, json={"reason": "A report"}
+    )
+    kims_next_request = await client.get("/v1/me", headers=kim.headers)
+    feed = await client.get("/v1/offers", headers=rosa.headers)
+    rosas_match = (await client.get(f"/v1/matches/{match['id']}", headers=rosa.headers)).json()
+    request_now = (await client.get(f"/v1/requests/{request['id']}", headers=rosa.headers)).json()
+    reinstated = await client.post(
+        f"/v1/residents/{kim.id}/reinstate", headers=connie.headers, json={"reason": "Cleared"}
+    )
+    kim_again = await client.get("/v1/me", headers=kim.headers)
+    actions = [
+        e["action"] for e in (await client.get("/v1/audit", headers=connie.headers)).json()["items"]
+    ]
+
+    assert stranger_tries.status_code == 404
+    assert suspended.status_code == 200, suspended.text
+    assert suspended.json()["matches_cancelled"] == 1
+    assert [r["display_name"] for r in suspended.json()["vouched_for"]] == ["Friend"]
+    assert kims_next_request.status_code == 401  # the same unexpired token, refused at once
+    assert "Kim shops" not in str(feed.json())
+    assert rosas_match["status"] == "cancelled"
+    assert request_now["status"] == "open"  # her request is open to others again
+    assert reinstated.json()["status"] == "active"
+    assert kim_again.status_code == 200
+    assert actions == ["resident_reinstated", "resident_suspended"]

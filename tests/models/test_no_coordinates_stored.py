@@ -15,6 +15,7 @@ import models.matches
 import models.neighbourhoods
 import models.notifications
 import models.offers
+import models.reports
 import models.requests
 import models.residents
 import models.ties
