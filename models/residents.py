@@ -62,6 +62,8 @@ class Resident(ResidentBase, table=True):
     quiet_from: str | None = Field(default=None, max_length=5)
     quiet_until: str | None = Field(default=None, max_length=5)
     timezone: str = Field(default=DEFAULT_TIMEZONE, max_length=64)
+    # "A connector may reach out to me": only these are ever named to a connector.
+    open_to_outreach: bool = Field(default=False)
     status: ResidentStatus = Field(
         default=ResidentStatus.active, sa_type=enum_column(ResidentStatus)
     )
@@ -122,6 +124,9 @@ class ResidentUpdate(SQLModel):
     timezone: TimeZoneName | None = Field(
         default=None, description="An IANA zone name, for your quiet hours."
     )
+    open_to_outreach: bool | None = Field(
+        default=None, description='"A connector may reach out to me."'
+    )
     home: HomeLocation | None = Field(
         default=None, description="A new home; neighbourhoods are recomputed from its cell."
     )
@@ -165,6 +170,7 @@ class MePublic(ResidentBase):
     weekly_help_cap: int
     quiet_hours: QuietHours | None
     timezone: str
+    open_to_outreach: bool
     status: ResidentStatus
     roles: Roles
     neighbourhoods: list[NeighbourhoodRef] = Field(

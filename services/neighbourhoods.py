@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.audit import AuditAction
 from models.neighbourhoods import (
     ConnectorPublic,
     Neighbourhood,
@@ -16,7 +17,7 @@ from models.neighbourhoods import (
     NeighbourhoodPublic,
 )
 from models.residents import Resident, ResidentStatus
-from services import geo
+from services import audit, geo
 from services.errors import NotFound
 
 # Areas are drawn at the fine resolution so that membership has one cell to look up.
@@ -83,9 +84,9 @@ async def appoint_connector(
     session: AsyncSession,
     neighbourhood_id: uuid.UUID,
     resident_id: uuid.UUID,
-    appointed_by: uuid.UUID,
+    admin: Resident,
 ) -> None:
-    """Idempotent: appointing someone who already is a connector changes nothing."""
+    """Idempotent: appointing someone who already is a connector changes nothing. Audited."""
     await get(session, neighbourhood_id)
     resident = await session.get(Resident, resident_id)
     if resident is None or resident.status != ResidentStatus.active:
@@ -99,15 +100,16 @@ async def appoint_connector(
                     NeighbourhoodConnector(
                         neighbourhood_id=neighbourhood_id,
                         resident_id=resident_id,
-                        appointed_by=appointed_by,
+                        appointed_by=admin.id,
                     )
                 )
         except IntegrityError:
-            pass
+            return
+        await _audit_role(session, admin, resident_id, neighbourhood_id, appointed=True)
 
 
 async def remove_connector(
-    session: AsyncSession, neighbourhood_id: uuid.UUID, resident_id: uuid.UUID
+    session: AsyncSession, neighbourhood_id: uuid.UUID, resident_id: uuid.UUID, admin: Resident
 ) -> None:
     await get(session, neighbourhood_id)
     existing = await session.get(NeighbourhoodConnector, (neighbourhood_id, resident_id))
@@ -115,6 +117,22 @@ async def remove_connector(
         raise NotFound("That resident is not a connector here.")
     await session.delete(existing)
     await session.flush()
+    await _audit_role(session, admin, resident_id, neighbourhood_id, appointed=False)
+
+
+async def _audit_role(
+    session: AsyncSession,
+    admin: Resident,
+    resident_id: uuid.UUID,
+    neighbourhood_id: uuid.UUID,
+    appointed: bool,
+) -> None:
+    role = {"connector_of": str(neighbourhood_id)}
+    await audit.record(
+        session, admin, AuditAction.role_changed, "resident", resident_id,
+        neighbourhood_id=neighbourhood_id,
+        before=None if appointed else role, after=role if appointed else None,
+    )  # fmt: skip
 
 
 async def connects_at(session: AsyncSession, resident_id: uuid.UUID, cell: str) -> bool:

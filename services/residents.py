@@ -139,6 +139,7 @@ async def me(session: AsyncSession, resident: Resident) -> MePublic:
         weekly_help_cap=resident.weekly_help_cap,
         quiet_hours=quiet_hours(resident),
         timezone=resident.timezone,
+        open_to_outreach=resident.open_to_outreach,
         status=resident.status,
         roles=Roles(admin=resident.is_admin, connector_of=list(connector_of.all())),
         neighbourhoods=[NeighbourhoodRef(id=n.id, name=n.name) for n in neighbourhoods],

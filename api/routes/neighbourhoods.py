@@ -1,12 +1,16 @@
 """Neighbourhoods and their community connectors."""
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 
 from api.deps import CurrentAdmin, CurrentResident, SessionDep
 from api.errors import problems
+from models.base import Page
+from models.health import NeighbourhoodHealth, OutreachEntry
 from models.neighbourhoods import NeighbourhoodCreate, NeighbourhoodPublic
+from services import health as health_service
 from services import neighbourhoods
 
 router = APIRouter(prefix="/v1/neighbourhoods", tags=["neighbourhoods"])
@@ -39,7 +43,7 @@ async def appoint_connector(
     neighbourhood_id: uuid.UUID, resident_id: uuid.UUID, admin: CurrentAdmin, session: SessionDep
 ) -> None:
     """Admins only: make a resident a connector of this neighbourhood. Safe to repeat."""
-    await neighbourhoods.appoint_connector(session, neighbourhood_id, resident_id, admin.id)
+    await neighbourhoods.appoint_connector(session, neighbourhood_id, resident_id, admin)
 
 
 @router.delete(
@@ -48,7 +52,29 @@ async def appoint_connector(
     responses=problems(401, 404, 422),
 )
 async def remove_connector(
-    neighbourhood_id: uuid.UUID, resident_id: uuid.UUID, _admin: CurrentAdmin, session: SessionDep
+    neighbourhood_id: uuid.UUID, resident_id: uuid.UUID, admin: CurrentAdmin, session: SessionDep
 ) -> None:
-    """Admins only: stand a connector down."""
-    await neighbourhoods.remove_connector(session, neighbourhood_id, resident_id)
+    """Admins only: stand a connector down. Audited."""
+    await neighbourhoods.remove_connector(session, neighbourhood_id, resident_id, admin)
+
+
+@router.get("/{neighbourhood_id}/health", responses=problems(401, 404, 422))
+async def health(
+    neighbourhood_id: uuid.UUID, resident: CurrentResident, session: SessionDep
+) -> NeighbourhoodHealth:
+    """For its connectors (and admins): how connected people are, and how events and
+    requests are going. Aggregates only; any count under 5 reads "fewer than 5"."""
+    return await health_service.health(session, resident, neighbourhood_id)
+
+
+@router.get("/{neighbourhood_id}/outreach", responses=problems(401, 404, 422))
+async def outreach(
+    neighbourhood_id: uuid.UUID,
+    resident: CurrentResident,
+    session: SessionDep,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Page[OutreachEntry]:
+    """For its connectors: residents who said a connector may reach out to them (and only
+    they), by name, with whether they seem isolated."""
+    return await health_service.outreach(session, resident, neighbourhood_id, cursor, limit)

@@ -78,6 +78,8 @@ PUBLISHED_OPERATION_IDS = {
     "residents-suspend",
     "residents-reinstate",
     "moderation-queue",
+    "neighbourhoods-health",
+    "neighbourhoods-outreach",
     "reports-raise-report",
     "reports-list-reports",
     "reports-resolve-report",
