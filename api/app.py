@@ -13,6 +13,7 @@ from api.middleware import AccessLog, BodySizeLimit, Metrics
 from api.ratelimit import RateLimiter
 from api.routes import (
     assignments,
+    assisted,
     audit,
     auth,
     blocks,
@@ -34,6 +35,7 @@ from api.routes import (
     vouches,
 )
 from api.settings import Settings, get_settings
+from services.geocoding import Geocoder
 from services.passwords import PasswordHasher
 
 DESCRIPTION = """\
@@ -69,6 +71,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.tokens = settings.auth.tokens()
     app.state.trust = settings.trust.settings()
     app.state.matching = settings.matching.weights()
+    app.state.geocoder = Geocoder(settings.geocoder.settings())
     app.state.hasher = PasswordHasher(
         time_cost=settings.auth.argon2_time_cost,
         memory_cost_kib=settings.auth.argon2_memory_kib,
@@ -93,6 +96,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         assignments,
         moderation,
         reports,
+        assisted,
         audit,
         connections,
         vouches,

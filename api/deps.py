@@ -13,6 +13,7 @@ from api.settings import Settings
 from models.residents import Resident
 from services.auth import TokenSettings, signed_in_resident
 from services.errors import NotFound, Unauthenticated
+from services.geocoding import Geocoder
 from services.matching import MatchingWeights
 from services.passwords import PasswordHasher
 from services.trust import TrustSettings
@@ -38,6 +39,11 @@ def _trust(request: Request) -> TrustSettings:
 def _matching(request: Request) -> MatchingWeights:
     weights: MatchingWeights = request.app.state.matching
     return weights
+
+
+def _geocoder(request: Request) -> Geocoder:
+    geocoder: Geocoder = request.app.state.geocoder
+    return geocoder
 
 
 def _hasher(request: Request) -> PasswordHasher:
@@ -73,6 +79,7 @@ SettingsDep = Annotated[Settings, Depends(_settings)]
 TokensDep = Annotated[TokenSettings, Depends(_tokens)]
 TrustDep = Annotated[TrustSettings, Depends(_trust)]
 MatchingDep = Annotated[MatchingWeights, Depends(_matching)]
+GeocoderDep = Annotated[Geocoder, Depends(_geocoder)]
 HasherDep = Annotated[PasswordHasher, Depends(_hasher)]
 LimiterDep = Annotated[RateLimiter, Depends(_limiter)]
 ClientAddress = Annotated[str, Depends(client_address)]

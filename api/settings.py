@@ -8,6 +8,7 @@ from pydantic import AliasChoices, BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.auth import TokenSettings
+from services.geocoding import GeocoderSettings
 from services.matching import MatchingWeights
 from services.trust import TrustSettings
 
@@ -68,6 +69,19 @@ class MatchingConfig(BaseModel):
         )
 
 
+class GeocoderConfig(BaseModel):
+    """A Nominatim-compatible server for assisted residents' addresses
+    (`KITH_GEOCODER__URL`, ideally one you host: addresses are personal data)."""
+
+    url: str = Field(default="https://nominatim.openstreetmap.org", max_length=300)
+    user_agent: str = Field(default="kith-mutual-aid", max_length=200)
+    timeout_s: float = Field(default=5.0, gt=0, le=60)
+    country_codes: str | None = Field(default="gb", max_length=100)
+
+    def settings(self) -> GeocoderSettings:
+        return GeocoderSettings(self.url, self.user_agent, self.timeout_s, self.country_codes)
+
+
 class HttpSettings(BaseModel):
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
 
@@ -89,6 +103,7 @@ class Settings(BaseSettings):
     http: HttpSettings = HttpSettings()
     trust: TrustConfig = TrustConfig()
     matching: MatchingConfig = MatchingConfig()
+    geocoder: GeocoderConfig = GeocoderConfig()
 
     @model_validator(mode="after")
     def _no_default_secrets_in_production(self) -> "Settings":

@@ -12,6 +12,7 @@ from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
 import models.assignments  # noqa: F401
+import models.assisted  # noqa: F401
 import models.audit  # noqa: F401
 import models.auth  # noqa: F401  (registers the tables on the metadata)
 import models.event_hosts  # noqa: F401

@@ -47,8 +47,10 @@ async def authenticate(
     resident = (
         await session.exec(select(Resident).where(Resident.email == email.strip().lower()))
     ).first()
-    if resident is not None and resident.status == ResidentStatus.erased:
-        resident = None
+    if resident is not None and (
+        resident.status == ResidentStatus.erased or not resident.password_hash
+    ):
+        resident = None  # erased, or assisted by a connector: no sign-in of their own
     matched, rehashed = await hasher.verify_and_update(
         password, resident.password_hash if resident else None
     )

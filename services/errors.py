@@ -77,3 +77,11 @@ class PreconditionRequired(DomainError):
     status = 428
     slug = "precondition-required"
     title = "Precondition required"
+
+
+class Unavailable(DomainError):
+    """A service Kith depends on (the geocoder, say) did not answer: try again later."""
+
+    status = 503
+    slug = "unavailable"
+    title = "Service unavailable"

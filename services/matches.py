@@ -1,6 +1,9 @@
 """The match lifecycle: a proposal, the helper's yes, the requester's confirmation, help
 given. Each step belongs to one party; anyone else gets 404, a wrong state 409.
 
+Each step takes `by`: a connector acting for an assisted resident (who has no app), so the
+timeline says who really acted.
+
 Steps that take a place on a request (accept, confirm) run under a lock on the request, so
 twenty helpers saying yes at once to a request that needs one give one yes and 19 conflicts.
 """
@@ -228,7 +231,11 @@ async def _count(
 
 
 async def accept(
-    session: AsyncSession, actor: Resident, match_id: uuid.UUID, data: MatchAccept
+    session: AsyncSession,
+    actor: Resident,
+    match_id: uuid.UUID,
+    data: MatchAccept,
+    by: Resident | None = None,
 ) -> Match:
     match, request = await _locked(session, actor, match_id, "helper")
     _in_state(match, MatchStatus.proposed)
@@ -237,13 +244,15 @@ async def accept(
     match.accepted_at = utcnow()
     match.helper_contact = data.contact
     match.expires_at = answer_by(request, match.accepted_at)
-    await record(session, match, MatchStatus.accepted, actor.id)
+    await record(session, match, MatchStatus.accepted, (by or actor).id)
     title = f"A neighbour can help with: {request.title}. Confirm to share details."
     await _tell(session, match.requester_id, match, "accepted", title)
     return match
 
 
-async def decline(session: AsyncSession, actor: Resident, match_id: uuid.UUID) -> Match:
+async def decline(
+    session: AsyncSession, actor: Resident, match_id: uuid.UUID, by: Resident | None = None
+) -> Match:
     """No reason asked, and it costs the helper nothing."""
     match = await _mine(session, actor, match_id, "helper", "requester")
     if match.helper_id == actor.id:
@@ -252,7 +261,7 @@ async def decline(session: AsyncSession, actor: Resident, match_id: uuid.UUID) -
         _in_state(match, MatchStatus.accepted, MatchStatus.pending_review)
         if match.origin != MatchOrigin.helper:
             raise Conflict("To stop a match you proposed, cancel it.")
-    await record(session, match, MatchStatus.declined, actor.id)
+    await record(session, match, MatchStatus.declined, (by or actor).id)
     await _tell(
         session,
         _other_side(match, actor),
@@ -264,7 +273,11 @@ async def decline(session: AsyncSession, actor: Resident, match_id: uuid.UUID) -
 
 
 async def confirm(
-    session: AsyncSession, actor: Resident, match_id: uuid.UUID, data: MatchConfirm
+    session: AsyncSession,
+    actor: Resident,
+    match_id: uuid.UUID,
+    data: MatchConfirm,
+    by: Resident | None = None,
 ) -> Match:
     match, request = await _locked(session, actor, match_id, "requester")
     _in_state(match, MatchStatus.accepted)
@@ -274,7 +287,7 @@ async def confirm(
     match.confirmed_at = utcnow()
     match.requester_contact, match.meeting_note = data.contact, data.meeting_note
     match.expires_at = None
-    await record(session, match, MatchStatus.confirmed, actor.id)
+    await record(session, match, MatchStatus.confirmed, (by or actor).id)
     await _tell(session, match.helper_id, match, "confirmed",
                 f"Confirmed: {request.title}. You can now see how to reach them.")  # fmt: skip
     if confirmed + 1 >= request.helpers_needed:
@@ -295,10 +308,12 @@ async def _withdraw_the_rest(session: AsyncSession, request: HelpRequest) -> Non
                     "being willing.")  # fmt: skip
 
 
-async def complete(session: AsyncSession, actor: Resident, match_id: uuid.UUID) -> Match:
+async def complete(
+    session: AsyncSession, actor: Resident, match_id: uuid.UUID, by: Resident | None = None
+) -> Match:
     match, request = await _locked(session, actor, match_id, "helper", "requester")
     _in_state(match, MatchStatus.confirmed)
-    await record(session, match, MatchStatus.completed, actor.id)
+    await record(session, match, MatchStatus.completed, (by or actor).id)
     await ties.record_tie(
         session, match.helper_id, match.requester_id, TieKind.helped,
         at=utcnow(), context=request.title[:120],
@@ -312,11 +327,13 @@ async def complete(session: AsyncSession, actor: Resident, match_id: uuid.UUID) 
     return match
 
 
-async def cancel(session: AsyncSession, actor: Resident, match_id: uuid.UUID) -> Match:
+async def cancel(
+    session: AsyncSession, actor: Resident, match_id: uuid.UUID, by: Resident | None = None
+) -> Match:
     match, request = await _locked(session, actor, match_id, "helper", "requester")
     _in_state(match, *OPEN_STATUSES, MatchStatus.confirmed)
     was_confirmed = match.status == MatchStatus.confirmed
-    await record(session, match, MatchStatus.cancelled, actor.id)
+    await record(session, match, MatchStatus.cancelled, (by or actor).id)
     if was_confirmed and request.status == RequestStatus.matched:
         request.status = RequestStatus.open  # the place is free again
         session.add(request)

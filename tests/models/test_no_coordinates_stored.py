@@ -6,6 +6,7 @@ from sqlalchemy import Float, Numeric
 from sqlmodel import SQLModel
 
 import models.assignments
+import models.assisted
 import models.audit
 import models.auth
 import models.event_hosts

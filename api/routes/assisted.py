@@ -1,0 +1,85 @@
+"""Assisted residents: neighbours without the app, and the connector who acts for them."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from api.deps import CurrentResident, GeocoderDep, SessionDep, WritingSessionDep
+from api.errors import problems
+from models.assisted import (
+    AssistedResidentCreate,
+    AssistedResidentPublic,
+    MatchStep,
+    StepOnBehalf,
+)
+from models.base import Page
+from models.matches import MatchPublic, MatchStatus
+from models.requests import HelpRequestCreate, HelpRequestPublic
+from services import assisted, match_views
+
+router = APIRouter(prefix="/v1/assisted-residents", tags=["assisted"])
+Cursor = Annotated[str | None, Query(max_length=200)]
+Limit = Annotated[int, Query(ge=1, le=100)]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problems(401, 404, 422, 503))
+async def register(
+    data: AssistedResidentCreate,
+    resident: CurrentResident,
+    session: SessionDep,
+    geocoder: GeocoderDep,
+) -> AssistedResidentPublic:
+    """For connectors: register a neighbour who does not use the app, with their consent
+    (who gave it, how, when). Their address is looked up and only its cell kept; a lookup
+    that finds nothing, or places in different areas, is a 422 and creates nothing."""
+    return await assisted.register(session, resident, data, geocoder)
+
+
+@router.get("", responses=problems(401, 422))
+async def list_assisted(
+    resident: CurrentResident, session: SessionDep, cursor: Cursor = None, limit: Limit = 20
+) -> Page[AssistedResidentPublic]:
+    """The assisted residents in your neighbourhoods, by name."""
+    return await assisted.listing(session, resident, cursor, limit)
+
+
+@router.post(
+    "/{resident_id}/requests",
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(401, 404, 422),
+)
+async def ask_for_help(
+    resident_id: uuid.UUID, data: HelpRequestCreate, resident: CurrentResident, session: SessionDep
+) -> HelpRequestPublic:
+    """Post a request for them. Audited as your act."""
+    return await assisted.ask_for_help(session, resident, resident_id, data)
+
+
+@router.get("/{resident_id}/matches", responses=problems(401, 404, 422))
+async def their_matches(
+    resident_id: uuid.UUID,
+    resident: CurrentResident,
+    session: WritingSessionDep,
+    status_: Annotated[MatchStatus | None, Query(alias="status")] = None,
+    cursor: Cursor = None,
+    limit: Limit = 20,
+) -> Page[MatchPublic]:
+    """Their matches, as they would see them."""
+    them = await assisted.as_resident(session, resident, resident_id)
+    return await match_views.listing(session, them, status_, cursor, limit)
+
+
+@router.post("/{resident_id}/matches/{match_id}/{step}", responses=problems(401, 404, 409, 422))
+async def take_step(
+    resident_id: uuid.UUID,
+    match_id: uuid.UUID,
+    step: MatchStep,
+    data: StepOnBehalf,
+    resident: CurrentResident,
+    session: SessionDep,
+) -> MatchPublic:
+    """Accept, decline, confirm, complete or cancel for them. The match's timeline names
+    you, and the act is audited."""
+    match, them = await assisted.take_step(session, resident, resident_id, match_id, step, data)
+    return await match_views.view(session, them, match)
