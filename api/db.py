@@ -15,13 +15,13 @@ from services.errors import DomainError
 WRITER_OPTION = "kith_writer"
 
 
-def _tune_sqlite(engine: AsyncEngine) -> None:
+def _tune_sqlite(engine: AsyncEngine, foreign_keys: bool) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # The driver's own transaction handling breaks SAVEPOINT; we issue BEGIN ourselves.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA synchronous=NORMAL")
@@ -36,12 +36,15 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 
-def make_engine(database_url: str) -> AsyncEngine:
+def make_engine(database_url: str, foreign_keys: bool = True) -> AsyncEngine:
+    """`foreign_keys=False` is for migrations on SQLite only: altering a table there means
+    copying it and dropping the old one, and with foreign keys enforced that drop cascades
+    (deleting every tie when the resident table gains a column)."""
     url = make_url(database_url)
     # Parameters are emails, hashes and tokens: keep them out of error messages and logs.
     if url.get_backend_name() == "sqlite":
         engine = create_async_engine(url, hide_parameters=True)
-        _tune_sqlite(engine)
+        _tune_sqlite(engine, foreign_keys)
         return engine
     return create_async_engine(
         url, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=10

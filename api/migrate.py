@@ -29,11 +29,16 @@ def _upgrade(connection: Connection, revision: str) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
+    if connection.dialect.name == "sqlite":
+        # Foreign keys were off while tables were copied: check nothing was left dangling.
+        dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if dangling:
+            raise RuntimeError(f"The migration left {len(dangling)} broken references.")
 
 
 async def upgrade(database_url: str, revision: str = "head") -> None:
     url = make_url(database_url)
-    engine = make_engine(database_url)
+    engine = make_engine(database_url, foreign_keys=False)
     try:
         if url.get_backend_name() == "postgresql":
             async with engine.connect() as connection:

@@ -61,7 +61,7 @@ async def _run_from_settings() -> None:
     from api.db import make_engine
     from api.settings import Settings
 
-    engine = make_engine(Settings().database_url)
+    engine = make_engine(Settings().database_url, foreign_keys=False)  # see make_engine
     async with engine.connect() as connection:
         await connection.run_sync(run_on)
         await connection.commit()

@@ -62,7 +62,7 @@ async def test_a_connector_approves_and_the_helper_is_then_asked(
     assert approved.json()["status"] == "proposed"
     assert again.status_code == 409
     assert accepted.json()["status"] == "accepted"
-    (entry,) = log.json()["items"]
+    entry = log.json()["items"][0]  # newest first; appointing Connie came before
     assert (entry["action"], entry["reason"], entry["actor"]["id"]) == (
         "match_approved",
         "Known to us",
@@ -239,4 +239,4 @@ async def test_a_suspension_takes_effect_at_once_and_ends_open_matches_kindly(
     assert request_now["status"] == "open"  # her request is open to others again
     assert reinstated.json()["status"] == "active"
     assert kim_again.status_code == 200
-    assert actions == ["resident_reinstated", "resident_suspended"]
+    assert actions[:2] == ["resident_reinstated", "resident_suspended"]
