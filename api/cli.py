@@ -44,8 +44,8 @@ def _seed_demo() -> None:
         made = "Demo data already present."
     print(
         f"{made}\nSign in as {summary.sample_email} (up to resident{summary.resident_count:03d}"
-        f"@...) or as the admin, {summary.admin_email}, with the password "
-        f"'{demo.DEMO_PASSWORD}'.",
+        f"@...), as a connector, {summary.connector_email}, or as the admin, "
+        f"{summary.admin_email}, with the password '{demo.DEMO_PASSWORD}'.",
         flush=True,
     )
 

@@ -21,7 +21,15 @@ from models.residents import Resident
 from models.ties import TieKind
 from models.trust import Connection, ConnectionStatus
 from models.vouches import Vouch
-from services import connections, demo_events, demo_matching, geo, neighbourhoods, ties
+from services import (
+    connections,
+    demo_events,
+    demo_matching,
+    demo_moderation,
+    geo,
+    neighbourhoods,
+    ties,
+)
 from services.passwords import PasswordHasher
 
 DEMO_PASSWORD = "kith-demo-only-password"
@@ -73,6 +81,7 @@ class DemoSummary:
     request_count: int
     sample_email: str
     admin_email: str
+    connector_email: str  # a connector of the demo neighbourhood, with a busy queue
 
 
 def _resident_email(index: int) -> str:
@@ -165,7 +174,9 @@ async def _ties(
 async def seed(session: AsyncSession, hasher: PasswordHasher) -> DemoSummary:
     found = await session.exec(select(Resident.id).where(Resident.email == ADMIN_EMAIL))
     if found.first() is not None:
-        return DemoSummary(False, RESIDENTS, 0, 0, _resident_email(1), ADMIN_EMAIL)
+        return DemoSummary(
+            False, RESIDENTS, 0, 0, _resident_email(1), ADMIN_EMAIL, _resident_email(2)
+        )
     rng = random.Random(8)
     password_hash = await hasher.hash(DEMO_PASSWORD)  # one hash shared: it is demo data
     admin = Resident(
@@ -208,4 +219,13 @@ async def seed(session: AsyncSession, hasher: PasswordHasher) -> DemoSummary:
     await session.flush()
     await _ties(session, rng, residents, connectors=residents[:2])
     await demo_matching.seed_matching(session, rng, residents)
-    return DemoSummary(True, RESIDENTS, len(offers), len(requests), _resident_email(1), ADMIN_EMAIL)
+    await demo_moderation.seed_moderation(session, rng, residents, residents[1], area.id)
+    return DemoSummary(
+        True,
+        RESIDENTS,
+        len(offers),
+        len(requests),
+        _resident_email(1),
+        ADMIN_EMAIL,
+        _resident_email(2),
+    )

@@ -6,10 +6,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.base import utcnow
 from models.events import CheckIn, Event, KeepInTouch
 from models.matches import Match, ReasonKind
+from models.moderation import QueueItemKind
+from models.neighbourhoods import NeighbourhoodConnector
 from models.requests import HelpRequest, RequestStatus
 from models.residents import Resident
 from models.ties import Tie, TieKind
-from services import candidates, demo
+from services import candidates, demo, health, moderation_queue
 from services.matching import MatchingWeights
 from services.passwords import PasswordHasher
 from services.trust import TrustSettings
@@ -57,3 +59,27 @@ async def test_the_sample_accounts_request_has_candidates_with_reasons(
     assert ranked
     assert {ReasonKind.tie, ReasonKind.proximity} <= kinds
     assert helped >= 20
+
+
+async def test_the_demo_connector_has_a_queue_and_a_health_page(session: AsyncSession) -> None:
+    summary = await demo.seed(session, PasswordHasher(time_cost=1, memory_cost_kib=1024))
+    connector = (
+        await session.exec(select(Resident).where(Resident.email == summary.connector_email))
+    ).one()
+    area = (
+        await session.exec(
+            select(NeighbourhoodConnector.neighbourhood_id).where(
+                NeighbourhoodConnector.resident_id == connector.id
+            )
+        )
+    ).one()
+
+    queued = await moderation_queue.queue(session, connector, None, 100)
+    page = await health.health(session, connector, area)
+    willing = await health.outreach(session, connector, area, None, 100)
+
+    assert {item.kind for item in queued.items} == set(QueueItemKind)
+    assert isinstance(page.residents, int)
+    assert page.residents > 100
+    assert isinstance(page.event_attendance, int)
+    assert len(willing.items) >= 5
