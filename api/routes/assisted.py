@@ -5,7 +5,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from api.deps import CurrentResident, GeocoderDep, SessionDep, WritingSessionDep
+from api.deps import (
+    CurrentResident,
+    GeocoderDep,
+    IdempotencyKey,
+    SessionDep,
+    WritingSessionDep,
+)
 from api.errors import problems
 from models.assisted import (
     AssistedResidentCreate,
@@ -16,7 +22,7 @@ from models.assisted import (
 from models.base import Page
 from models.matches import MatchPublic, MatchStatus
 from models.requests import HelpRequestCreate, HelpRequestPublic
-from services import assisted, match_views
+from services import assisted, idempotency, match_views
 
 router = APIRouter(prefix="/v1/assisted-residents", tags=["assisted"])
 Cursor = Annotated[str | None, Query(max_length=200)]
@@ -29,11 +35,16 @@ async def register(
     resident: CurrentResident,
     session: SessionDep,
     geocoder: GeocoderDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> AssistedResidentPublic:
     """For connectors: register a neighbour who does not use the app, with their consent
     (who gave it, how, when). Their address is looked up and only its cell kept; a lookup
     that finds nothing, or places in different areas, is a 422 and creates nothing."""
-    return await assisted.register(session, resident, data, geocoder)
+    made, _ = await idempotency.once(
+        session, resident.id, idempotency_key, "assisted-register", data,
+        lambda: assisted.register(session, resident, data, geocoder), AssistedResidentPublic,
+    )  # fmt: skip
+    return made
 
 
 @router.get("", responses=problems(401, 422))
@@ -50,10 +61,18 @@ async def list_assisted(
     responses=problems(401, 404, 422),
 )
 async def ask_for_help(
-    resident_id: uuid.UUID, data: HelpRequestCreate, resident: CurrentResident, session: SessionDep
+    resident_id: uuid.UUID,
+    data: HelpRequestCreate,
+    resident: CurrentResident,
+    session: SessionDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> HelpRequestPublic:
     """Post a request for them. Audited as your act."""
-    return await assisted.ask_for_help(session, resident, resident_id, data)
+    made, _ = await idempotency.once(
+        session, resident.id, idempotency_key, f"assisted-ask:{resident_id}", data,
+        lambda: assisted.ask_for_help(session, resident, resident_id, data), HelpRequestPublic,
+    )  # fmt: skip
+    return made
 
 
 @router.get("/{resident_id}/matches", responses=problems(401, 404, 422))

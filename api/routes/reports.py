@@ -5,23 +5,30 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from api.deps import CurrentResident, SessionDep
+from api.deps import CurrentResident, IdempotencyKey, SessionDep
 from api.errors import problems
 from models.base import Page
 from models.reports import ReportCreate, ReportPublic, ReportResolve, ReportStatus
-from services import reports
+from services import idempotency, reports
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=problems(401, 404, 422))
 async def raise_report(
-    data: ReportCreate, resident: CurrentResident, session: SessionDep
+    data: ReportCreate,
+    resident: CurrentResident,
+    session: SessionDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> ReportPublic:
     """Report a resident, offer, request, event or a match you are part of. Only connectors
     see who raised it; the person reported is never told. A report about a match in
-    progress is urgent."""
-    return await reports.raise_report(session, resident, data)
+    progress is urgent. Send an Idempotency-Key so that a retry files it once."""
+    made, _ = await idempotency.once(
+        session, resident.id, idempotency_key, "reports-raise", data,
+        lambda: reports.raise_report(session, resident, data), ReportPublic,
+    )  # fmt: skip
+    return made
 
 
 @router.get("", responses=problems(401, 422))

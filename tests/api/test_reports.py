@@ -124,3 +124,18 @@ async def test_the_queue_holds_reviews_reports_expiring_checks_and_waiting_reque
     assert [i["since"] for i in items] == sorted(i["since"] for i in items)
     assert "Nobody has answered this" in str(items)
     assert "cell" not in str(items)
+
+
+async def test_a_retried_report_with_its_key_is_filed_once(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    rosa, kim = await register(client), await register(client)
+    body = {"subject_type": "resident", "subject_id": str(kim.id), "reason": "spam"}
+    headers = rosa.headers | {"Idempotency-Key": "report-1"}
+
+    first = await client.post("/v1/reports", headers=headers, json=body)
+    retry = await client.post("/v1/reports", headers=headers, json=body)
+    mine = (await client.get("/v1/reports", headers=rosa.headers)).json()["items"]
+
+    assert retry.json()["id"] == first.json()["id"]
+    assert len(mine) == 1
