@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, UniqueConstraint
+from sqlalchemy import JSON, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, enum_column, new_id, utcnow
@@ -18,12 +18,16 @@ class NotificationKind(StrEnum):
     host_invite = "host_invite"
     match_update = "match_update"
     report_update = "report_update"
+    connection_ask = "connection_ask"
 
 
 class Notification(SQLModel, table=True):
     # `dedupe_key` names the occasion ("reminder 24h for this occurrence"): however many
     # workers or retries produce it, a resident gets it once.
-    __table_args__ = (UniqueConstraint("resident_id", "dedupe_key"),)
+    __table_args__ = (
+        UniqueConstraint("resident_id", "dedupe_key"),
+        Index("ix_notification_inbox", "resident_id", "created_at"),  # newest first, paged
+    )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     resident_id: uuid.UUID = Field(foreign_key="resident.id", index=True, ondelete="CASCADE")
@@ -33,3 +37,14 @@ class Notification(SQLModel, table=True):
     data: dict[str, object] = Field(default_factory=dict, sa_type=JSON)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class NotificationPublic(SQLModel):
+    id: uuid.UUID
+    kind: NotificationKind
+    title: str = Field(description="In plain words, ready to show.")
+    data: dict[str, object] = Field(
+        description="Ids to open what it is about; no personal details."
+    )
+    created_at: datetime
+    read_at: datetime | None

@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import Page, utcnow
+from models.notifications import NotificationKind
 from models.residents import Resident, ResidentStatus
 from models.ties import TieKind
 from models.trust import (
@@ -21,7 +22,7 @@ from models.trust import (
     ConnectionStatus,
     ResidentRef,
 )
-from services import blocks, pairs, ties
+from services import blocks, notifications, pairs, ties
 from services.errors import Conflict, InvalidInput, NotFound
 from services.posts import FeedKey, paginate
 
@@ -102,6 +103,13 @@ async def ask(
         connection.declined_at = connection.responded_at = quiet_since
     session.add(connection)
     await session.flush()
+    if quiet_since is None:  # a quiet-period ask is never delivered, so never announced
+        await notifications.notify(
+            session, [addressee_id], NotificationKind.connection_ask,
+            f"connection-ask:{connection.id}",
+            f"{asker.display_name} would like to connect with you.",
+            {"connection_id": str(connection.id), "resident_id": str(asker.id)},
+        )  # fmt: skip
     return _view(connection, asker.id, addressee)
 
 

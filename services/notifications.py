@@ -1,13 +1,19 @@
-"""Storing notifications, once each: an insert that ignores a second copy of the same one."""
+"""Notifications: stored once each (an insert that ignores a second copy of the same one),
+and read from the in-app inbox."""
 
 import uuid
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import and_, or_
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.base import new_id, utcnow
-from models.notifications import Notification, NotificationKind
-from services import bulk
+from models.base import Page, new_id, utcnow
+from models.notifications import Notification, NotificationKind, NotificationPublic
+from models.residents import Resident
+from services import bulk, posts
+from services.errors import InvalidInput, NotFound
 
 
 async def notify(
@@ -39,3 +45,73 @@ async def notify(
         insert.values(rows).on_conflict_do_nothing(index_elements=["resident_id", "dedupe_key"])
     )
     return int(result.rowcount or 0)
+
+
+async def inbox(
+    session: AsyncSession,
+    resident: Resident,
+    unread_only: bool,
+    cursor: str | None,
+    limit: int,
+) -> Page[NotificationPublic]:
+    """Newest first, keyset-paged on (created_at, id)."""
+    query = select(Notification).where(Notification.resident_id == resident.id)
+    if unread_only:
+        query = query.where(col(Notification.read_at).is_(None))
+    if cursor is not None:
+        at, last = _after(cursor)
+        query = query.where(
+            or_(
+                col(Notification.created_at) < at,
+                and_(col(Notification.created_at) == at, col(Notification.id) < last),
+            )
+        )
+    rows = (
+        await session.exec(
+            query.order_by(col(Notification.created_at).desc(), col(Notification.id).desc()).limit(
+                limit + 1
+            )
+        )
+    ).all()
+    page = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit:
+        last_row = page[-1]
+        next_cursor = posts.encode_cursor(
+            posts.FeedKey(0, 0.0, f"{last_row.created_at.isoformat()}|{last_row.id}")
+        )
+    return Page[NotificationPublic](items=[_public(n) for n in page], next_cursor=next_cursor)
+
+
+def _after(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        at, last = posts.decode_cursor(cursor).id_desc.split("|")
+        return datetime.fromisoformat(at), uuid.UUID(last)
+    except ValueError as exc:
+        raise InvalidInput(
+            "This cursor is not one Kith gave out.", field=("query", "cursor")
+        ) from exc
+
+
+def _public(notification: Notification) -> NotificationPublic:
+    return NotificationPublic(
+        id=notification.id,
+        kind=notification.kind,
+        title=notification.title,
+        data=notification.data,
+        created_at=notification.created_at,
+        read_at=notification.read_at,
+    )
+
+
+async def mark_read(
+    session: AsyncSession, resident: Resident, notification_id: uuid.UUID
+) -> NotificationPublic:
+    """Safe to repeat: the first reading time stays."""
+    notification = await session.get(Notification, notification_id)
+    if notification is None or notification.resident_id != resident.id:
+        raise NotFound("No such notification.")
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        session.add(notification)
+    return _public(notification)

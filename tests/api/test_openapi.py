@@ -85,6 +85,8 @@ PUBLISHED_OPERATION_IDS = {
     "assisted-ask-for-help",
     "assisted-their-matches",
     "assisted-take-step",
+    "notifications-inbox",
+    "notifications-mark-read",
     "reports-raise-report",
     "reports-list-reports",
     "reports-resolve-report",
