@@ -34,8 +34,9 @@ from api.routes import (
     requests,
     residents,
     vouches,
+    webhooks,
 )
-from api.settings import Settings, get_settings
+from api.settings import Settings, get_settings, webhook_policy
 from services.geocoding import Geocoder
 from services.passwords import PasswordHasher
 
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.trust = settings.trust.settings()
     app.state.matching = settings.matching.weights()
     app.state.geocoder = Geocoder(settings.geocoder.settings())
+    app.state.webhook_policy = webhook_policy(settings)
     app.state.hasher = PasswordHasher(
         time_cost=settings.auth.argon2_time_cost,
         memory_cost_kib=settings.auth.argon2_memory_kib,
@@ -99,6 +101,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         reports,
         assisted,
         notifications,
+        webhooks,
         audit,
         connections,
         vouches,

@@ -1,4 +1,4 @@
-"""The `kith` command: serve, migrate, create-admin, jobs, openapi."""
+"""The `kith` command: serve, migrate, create-admin, jobs, worker, openapi."""
 
 import argparse
 import asyncio
@@ -143,6 +143,49 @@ def jobs(args: argparse.Namespace) -> None:
     print(f"Stored {sent} new reminders. Expired {lapsed} unanswered matches.")
 
 
+def worker(args: argparse.Namespace) -> None:
+    import random
+    import time
+
+    import httpx
+
+    from api.db import Database
+    from api.settings import webhook_policy
+    from models.base import utcnow
+    from services import match_expiry, webhook_delivery
+    from services import reminders as due
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    policy = webhook_policy(settings)
+
+    async def run() -> None:
+        database = Database.connect(settings.database_url)
+        rng = random.Random()
+        try:
+            async with httpx.AsyncClient(follow_redirects=False) as http:
+                while True:
+                    started = time.monotonic()
+                    sent = await webhook_delivery.deliver_due(
+                        database.transaction, http, utcnow(), policy, rng
+                    )
+                    async with database.transaction() as session:
+                        await due.send_due(session, utcnow())
+                    async with database.transaction() as session:
+                        await match_expiry.expire_due(
+                            session, utcnow(), settings.trust.settings(),
+                            settings.matching.weights(),
+                        )  # fmt: skip
+                    if args.once:
+                        print(f"Webhooks: {sent.delivered} of {sent.attempted} delivered.")
+                        return
+                    await asyncio.sleep(max(0.0, args.interval - (time.monotonic() - started)))
+        finally:
+            await database.engine.dispose()
+
+    asyncio.run(run())
+
+
 def openapi(args: argparse.Namespace) -> None:
     from api import openapi as spec
     from api.app import create_app
@@ -182,6 +225,15 @@ def parser() -> argparse.ArgumentParser:
         "(every few minutes, from cron; any number may run at once)",
     )
     p.set_defaults(run=jobs)
+
+    p = commands.add_parser(
+        "worker",
+        help="run background work in a loop: webhook deliveries, reminders, lapsing "
+        "matches (any number may run at once)",
+    )
+    p.add_argument("--interval", type=float, default=5.0, help="seconds between rounds")
+    p.add_argument("--once", action="store_true", help="one round, then exit")
+    p.set_defaults(run=worker)
 
     p = commands.add_parser("openapi", help="write openapi/openapi.json")
     p.add_argument("--output", type=str, default=None)

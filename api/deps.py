@@ -17,6 +17,7 @@ from services.geocoding import Geocoder
 from services.matching import MatchingWeights
 from services.passwords import PasswordHasher
 from services.trust import TrustSettings
+from services.webhook_urls import WebhookPolicy
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
 
@@ -44,6 +45,11 @@ def _matching(request: Request) -> MatchingWeights:
 def _geocoder(request: Request) -> Geocoder:
     geocoder: Geocoder = request.app.state.geocoder
     return geocoder
+
+
+def _webhook_policy(request: Request) -> WebhookPolicy:
+    policy: WebhookPolicy = request.app.state.webhook_policy
+    return policy
 
 
 def _hasher(request: Request) -> PasswordHasher:
@@ -80,6 +86,7 @@ TokensDep = Annotated[TokenSettings, Depends(_tokens)]
 TrustDep = Annotated[TrustSettings, Depends(_trust)]
 MatchingDep = Annotated[MatchingWeights, Depends(_matching)]
 GeocoderDep = Annotated[Geocoder, Depends(_geocoder)]
+WebhookPolicyDep = Annotated[WebhookPolicy, Depends(_webhook_policy)]
 HasherDep = Annotated[PasswordHasher, Depends(_hasher)]
 LimiterDep = Annotated[RateLimiter, Depends(_limiter)]
 ClientAddress = Annotated[str, Depends(client_address)]

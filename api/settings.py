@@ -11,6 +11,7 @@ from services.auth import TokenSettings
 from services.geocoding import GeocoderSettings
 from services.matching import MatchingWeights
 from services.trust import TrustSettings
+from services.webhook_urls import WebhookPolicy
 
 # Only good for a laptop: production refuses to start with it.
 DEV_JWT_SECRET = "kith-development-only-secret-do-not-deploy-0000"
@@ -97,6 +98,13 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None, validation_alias=AliasChoices("REDIS_URL", "KITH_REDIS_URL")
     )
+    webhook_allowed_hosts: str = Field(
+        default="",
+        max_length=2000,
+        validation_alias=AliasChoices("WEBHOOK_ALLOWED_HOSTS", "KITH_WEBHOOK_ALLOWED_HOSTS"),
+        description="Comma-separated hosts webhooks may reach although they resolve to a "
+        "private or loopback address (and, outside production, over plain http).",
+    )
     log_level: str = "INFO"
     auth: AuthSettings = AuthSettings()
     rate_limits: RateLimitSettings = RateLimitSettings()
@@ -120,3 +128,8 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def webhook_policy(settings: Settings) -> WebhookPolicy:
+    hosts = {h.strip().lower() for h in settings.webhook_allowed_hosts.split(",") if h.strip()}
+    return WebhookPolicy(frozenset(hosts), production=settings.environment == "production")

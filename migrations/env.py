@@ -29,6 +29,7 @@ import models.ties  # noqa: F401
 import models.trust  # noqa: F401
 import models.verifications  # noqa: F401
 import models.vouches  # noqa: F401
+import models.webhooks  # noqa: F401
 from models.base import UTCDateTime
 
 target_metadata = SQLModel.metadata

@@ -30,7 +30,8 @@ from models.neighbourhoods import Neighbourhood, NeighbourhoodCell, Neighbourhoo
 from models.notifications import NotificationKind
 from models.residents import NeighbourhoodRef, Resident
 from models.trust import ResidentRef
-from services import blocks, geo, notifications, posts, recurrence
+from models.webhooks import WebhookEventType
+from services import blocks, geo, notifications, posts, recurrence, webhooks
 from services.errors import Forbidden, InvalidInput, NotFound, PreconditionFailed
 from services.posts import FeedKey, Reach, VersionMatch, paginate
 
@@ -208,6 +209,7 @@ async def create(session: AsyncSession, host: Resident, data: EventCreate) -> Ev
     await session.flush()
     session.add(EventHost(event_id=event.id, resident_id=host.id, accepted_at=utcnow()))
     await session.flush()
+    await webhooks.emit(session, WebhookEventType.event_created, event_id=event.id)
     return await describe(session, event)
 
 
@@ -303,6 +305,7 @@ async def cancel(session: AsyncSession, host: Resident, event_id: uuid.UUID) -> 
     if event.status != EventStatus.cancelled:
         event.status = EventStatus.cancelled
         await _bump(session, event, None)
+        await webhooks.emit(session, WebhookEventType.event_cancelled, event_id=event.id)
         await _tell_those_going(session, event, None)
 
 

@@ -32,7 +32,16 @@ from models.notifications import NotificationKind
 from models.requests import Eligibility, HelpRequest, RequestStatus, Urgency
 from models.residents import Resident
 from models.ties import TieKind
-from services import candidates, locks, neighbourhoods, notifications, requests, ties
+from models.webhooks import WebhookEventType
+from services import (
+    candidates,
+    locks,
+    neighbourhoods,
+    notifications,
+    requests,
+    ties,
+    webhooks,
+)
 from services.errors import Conflict, InvalidInput, NotFound
 from services.matching import MatchingWeights
 from services.trust import TrustSettings
@@ -148,6 +157,9 @@ async def propose(
     if first == MatchStatus.accepted:
         match.accepted_at = now
     await record(session, match, first, actor.id)
+    await webhooks.emit(
+        session, WebhookEventType.match_proposed, match_id=match.id, request_id=request.id
+    )
     if first == MatchStatus.proposed:
         await _tell(session, helper_id, match, "proposed",
                     f"Can you help with: {request.title}?")  # fmt: skip
@@ -288,6 +300,9 @@ async def confirm(
     match.requester_contact, match.meeting_note = data.contact, data.meeting_note
     match.expires_at = None
     await record(session, match, MatchStatus.confirmed, (by or actor).id)
+    await webhooks.emit(
+        session, WebhookEventType.match_confirmed, match_id=match.id, request_id=request.id
+    )
     await _tell(session, match.helper_id, match, "confirmed",
                 f"Confirmed: {request.title}. You can now see how to reach them.")  # fmt: skip
     if confirmed + 1 >= request.helpers_needed:
@@ -314,6 +329,9 @@ async def complete(
     match, request = await _locked(session, actor, match_id, "helper", "requester")
     _in_state(match, MatchStatus.confirmed)
     await record(session, match, MatchStatus.completed, (by or actor).id)
+    await webhooks.emit(
+        session, WebhookEventType.match_completed, match_id=match.id, request_id=request.id
+    )
     await ties.record_tie(
         session, match.helper_id, match.requester_id, TieKind.helped,
         at=utcnow(), context=request.title[:120],

@@ -12,7 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.base import Page, new_id, utcnow
 from models.notifications import Notification, NotificationKind, NotificationPublic
 from models.residents import Resident
-from services import bulk, posts
+from models.webhooks import WebhookEventType
+from services import bulk, posts, webhooks
 from services.errors import InvalidInput, NotFound
 
 
@@ -42,9 +43,17 @@ async def notify(
         for resident_id in residents
     ]
     result = await session.exec(
-        insert.values(rows).on_conflict_do_nothing(index_elements=["resident_id", "dedupe_key"])
+        insert.values(rows)
+        .on_conflict_do_nothing(index_elements=["resident_id", "dedupe_key"])
+        .returning(col(Notification.id), col(Notification.resident_id))
     )
-    return int(result.rowcount or 0)
+    made = list(result.all())
+    for notification_id, resident_id in made:  # for the integrator's push gateway: ids only
+        await webhooks.emit(
+            session, WebhookEventType.notification_created,
+            notification_id=notification_id, resident_id=resident_id,
+        )  # fmt: skip
+    return len(made)
 
 
 async def inbox(

@@ -24,7 +24,8 @@ from models.reports import (
 from models.requests import HelpRequest
 from models.residents import Resident
 from models.trust import ResidentRef
-from services import audit, neighbourhoods, notifications
+from models.webhooks import WebhookEventType
+from services import audit, neighbourhoods, notifications, webhooks
 from services.errors import Conflict, InvalidInput, NotFound
 from services.posts import FeedKey, paginate
 
@@ -79,6 +80,7 @@ async def raise_report(
     )
     session.add(report)
     await session.flush()
+    await webhooks.emit(session, WebhookEventType.report_created, report_id=report.id)
     return _for_reporter(report)
 
 

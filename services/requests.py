@@ -21,7 +21,8 @@ from models.requests import (
     Urgency,
 )
 from models.residents import Resident
-from services import feeds, post_edits, posts
+from models.webhooks import WebhookEventType
+from services import feeds, post_edits, posts, webhooks
 from services.errors import InvalidInput
 from services.posts import VersionMatch
 
@@ -99,6 +100,7 @@ async def create(
     )
     session.add(request)
     await session.flush()
+    await webhooks.emit(session, WebhookEventType.request_created, request_id=request.id)
     return public(request, owner, owner)
 
 

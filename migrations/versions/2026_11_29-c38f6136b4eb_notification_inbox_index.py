@@ -7,7 +7,6 @@ Create Date: 2026-11-29 10:20:52.967465
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
 
 revision: str = "c38f6136b4eb"

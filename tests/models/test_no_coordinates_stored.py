@@ -22,7 +22,8 @@ import models.residents
 import models.ties
 import models.trust
 import models.verifications
-import models.vouches  # noqa: F401  (registers every table)
+import models.vouches
+import models.webhooks  # noqa: F401  (registers every table)
 
 COORDINATE_NAME = re.compile(r"(^|_)(lat|lon|lng|latitude|longitude|point|geom|gps)(_|$)")
 
