@@ -12,6 +12,7 @@ from api.errors import UnexpectedErrors, install_error_handlers
 from api.middleware import AccessLog, BodySizeLimit, Metrics
 from api.ratelimit import RateLimiter
 from api.routes import (
+    api_keys,
     assignments,
     assisted,
     audit,
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         assisted,
         notifications,
         webhooks,
+        api_keys,
         audit,
         connections,
         vouches,

@@ -1,18 +1,22 @@
 """The only way routes reach infrastructure: `Annotated` dependency aliases."""
 
+import uuid
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
-from fastapi.security import OAuth2PasswordBearer
+from fastapi import BackgroundTasks, Depends, Header, Request
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.db import Database
 from api.ratelimit import RateLimiter
 from api.settings import Settings
+from models.api_keys import ApiKey, Scope
+from models.base import utcnow
 from models.residents import Resident
+from services import api_keys
 from services.auth import TokenSettings, signed_in_resident
-from services.errors import NotFound, Unauthenticated
+from services.errors import Forbidden, NotFound, Unauthenticated
 from services.geocoding import Geocoder
 from services.matching import MatchingWeights
 from services.passwords import PasswordHasher
@@ -96,15 +100,85 @@ SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
 WritingSessionDep = Annotated[AsyncSession, Depends(_writing_session, scope="function")]
 
 
-async def _current_resident(
-    session: SessionDep, tokens: TokensDep, token: Annotated[str | None, Depends(_bearer)]
+_api_key = APIKeyHeader(
+    name="X-API-Key",
+    auto_error=False,
+    description="An integrator's API key (or send it as a bearer token). It acts as one "
+    "account, on the operations its scopes name only.",
+)
+
+
+async def _mark_used(database: Database, key_id: uuid.UUID) -> None:
+    async with database.transaction() as session:
+        key = await session.get(ApiKey, key_id)
+        if key is not None:
+            key.last_used_at = utcnow()
+            session.add(key)
+
+
+async def _principal(
+    request: Request,
+    session: SessionDep,
+    tokens: TokensDep,
+    background: BackgroundTasks,
+    token: Annotated[str | None, Depends(_bearer)],
+    key_header: Annotated[str | None, Depends(_api_key)],
 ) -> Resident:
-    if token is None:
+    """The account a request acts as: signed in with an access token, or through an API key
+    (kept on `request.state.api_key` for the scope checks)."""
+    request.state.api_key = None
+    credential = key_header or token
+    if credential is None:
         raise Unauthenticated("Sign in first: send `Authorization: Bearer <access token>`.")
-    return await signed_in_resident(session, tokens, token)
+    if not api_keys.looks_like_key(credential):
+        return await signed_in_resident(session, tokens, credential)
+    resident, key = await api_keys.authenticate(session, credential)
+    request.state.api_key = key
+    if api_keys.due_for_use_mark(key, utcnow()):
+        # After the response, in a transaction of its own: a read stays a read.
+        background.add_task(_mark_used, request.app.state.db, key.id)
+    return resident
+
+
+async def _current_resident(
+    request: Request, resident: Annotated[Resident, Depends(_principal)]
+) -> Resident:
+    if request.state.api_key is not None:
+        raise Forbidden("API keys work only on the operations their scopes name.")
+    return resident
 
 
 CurrentResident = Annotated[Resident, Depends(_current_resident)]
+
+
+def _scoped(scope: Scope) -> Any:
+    async def dependency(
+        request: Request, resident: Annotated[Resident, Depends(_principal)]
+    ) -> Resident:
+        key: ApiKey | None = request.state.api_key
+        if key is not None:
+            api_keys.require(key, scope)
+        return resident
+
+    return dependency
+
+
+ReadsOffers = Annotated[Resident, Depends(_scoped(Scope.offers_read))]
+ReadsRequests = Annotated[Resident, Depends(_scoped(Scope.requests_read))]
+WritesRequests = Annotated[Resident, Depends(_scoped(Scope.requests_write))]
+ReadsEvents = Annotated[Resident, Depends(_scoped(Scope.events_read))]
+ReadsHealth = Annotated[Resident, Depends(_scoped(Scope.health_read))]
+
+
+def _key_neighbourhood(
+    request: Request, _resident: Annotated[Resident, Depends(_principal)]
+) -> uuid.UUID | None:
+    key: ApiKey | None = request.state.api_key
+    return key.neighbourhood_id if key is not None else None
+
+
+# The neighbourhood an API key is limited to, if the request came with such a key.
+KeyNeighbourhood = Annotated[uuid.UUID | None, Depends(_key_neighbourhood)]
 
 
 async def _admin(resident: CurrentResident) -> Resident:

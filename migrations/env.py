@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
+import models.api_keys  # noqa: F401
 import models.assignments  # noqa: F401
 import models.assisted  # noqa: F401
 import models.audit  # noqa: F401

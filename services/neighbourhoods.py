@@ -18,7 +18,7 @@ from models.neighbourhoods import (
 )
 from models.residents import Resident, ResidentStatus
 from services import audit, geo
-from services.errors import NotFound
+from services.errors import Forbidden, NotFound
 
 # Areas are drawn at the fine resolution so that membership has one cell to look up.
 AREA_RESOLUTION = 8
@@ -178,3 +178,12 @@ async def connects_anywhere(session: AsyncSession, resident_id: uuid.UUID) -> bo
         )
     )
     return found.first() is not None
+
+
+async def require_inside(session: AsyncSession, neighbourhood_id: uuid.UUID, cell: str) -> None:
+    """For API keys limited to one neighbourhood: the place must lie in its area."""
+    inside = await session.get(
+        NeighbourhoodCell, (neighbourhood_id, geo.at_resolution(cell, AREA_RESOLUTION))
+    )
+    if inside is None:
+        raise Forbidden("This API key works only within its neighbourhood.")

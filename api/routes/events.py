@@ -7,7 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from api.conditional import IfMatch, set_etag
-from api.deps import CurrentResident, IdempotencyKey, LimiterDep, SessionDep, SettingsDep
+from api.deps import (
+    CurrentResident,
+    IdempotencyKey,
+    LimiterDep,
+    ReadsEvents,
+    SessionDep,
+    SettingsDep,
+)
 from api.errors import problems
 from models.base import Page, utcnow
 from models.events import (
@@ -60,7 +67,7 @@ async def create(
 
 @router.get("", responses=problems(401, 409, 422))
 async def list_occurrences(
-    resident: CurrentResident,
+    resident: ReadsEvents,
     session: SessionDep,
     from_: Annotated[datetime | None, Query(alias="from", description="Default: now.")] = None,
     to: Annotated[
@@ -87,7 +94,7 @@ async def list_occurrences(
 
 @router.get("/{event_id}", responses=problems(401, 404, 422))
 async def read(
-    event_id: uuid.UUID, resident: CurrentResident, session: SessionDep, response: Response
+    event_id: uuid.UUID, resident: ReadsEvents, session: SessionDep, response: Response
 ) -> EventPublic:
     """One event, with its venue, rule and hosts."""
     event = await events.read(session, resident, event_id)

@@ -5,13 +5,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from api.deps import CurrentAdmin, CurrentResident, SessionDep
+from api.deps import CurrentAdmin, CurrentResident, KeyNeighbourhood, ReadsHealth, SessionDep
 from api.errors import problems
 from models.base import Page
 from models.health import NeighbourhoodHealth, OutreachEntry
 from models.neighbourhoods import NeighbourhoodCreate, NeighbourhoodPublic
 from services import health as health_service
 from services import neighbourhoods
+from services.errors import NotFound
 
 router = APIRouter(prefix="/v1/neighbourhoods", tags=["neighbourhoods"])
 
@@ -60,10 +61,16 @@ async def remove_connector(
 
 @router.get("/{neighbourhood_id}/health", responses=problems(401, 404, 422))
 async def health(
-    neighbourhood_id: uuid.UUID, resident: CurrentResident, session: SessionDep
+    neighbourhood_id: uuid.UUID,
+    resident: ReadsHealth,
+    session: SessionDep,
+    limited_to: KeyNeighbourhood,
 ) -> NeighbourhoodHealth:
     """For its connectors (and admins): how connected people are, and how events and
-    requests are going. Aggregates only; any count under 5 reads "fewer than 5"."""
+    requests are going. Aggregates only; any count under 5 reads "fewer than 5". An API key
+    with `health:read` reads it as its account would, for its own neighbourhood only."""
+    if limited_to is not None and limited_to != neighbourhood_id:
+        raise NotFound("No such neighbourhood.")
     return await health_service.health(session, resident, neighbourhood_id)
 
 

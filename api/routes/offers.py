@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from api.conditional import IfMatch, set_etag
-from api.deps import CurrentResident, IdempotencyKey, SessionDep
+from api.deps import CurrentResident, IdempotencyKey, ReadsOffers, SessionDep
 from api.errors import problems
 from models.base import Page
 from models.categories import Category
@@ -44,7 +44,7 @@ async def create(
 
 @router.get("", responses=problems(401, 409, 422))
 async def list_nearby(
-    resident: CurrentResident,
+    resident: ReadsOffers,
     session: SessionDep,
     within_m: Annotated[int, Query(ge=MIN_RADIUS_M, le=MAX_RADIUS_M)] = 3000,
     category: Annotated[list[Category], Query(max_length=16)] = [],  # noqa: B006
@@ -67,7 +67,7 @@ async def list_nearby(
 
 @router.get("/{offer_id}", responses=problems(401, 404))
 async def read(
-    offer_id: uuid.UUID, resident: CurrentResident, session: SessionDep, response: Response
+    offer_id: uuid.UUID, resident: ReadsOffers, session: SessionDep, response: Response
 ) -> OfferPublic:
     """One offer, with its ETag for a later PATCH or DELETE."""
     offer = await offers.read(session, resident, offer_id)

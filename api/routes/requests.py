@@ -6,13 +6,19 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from api.conditional import IfMatch, set_etag
-from api.deps import CurrentResident, IdempotencyKey, SessionDep
+from api.deps import (
+    IdempotencyKey,
+    KeyNeighbourhood,
+    ReadsRequests,
+    SessionDep,
+    WritesRequests,
+)
 from api.errors import problems
 from models.base import Page
 from models.categories import Category
 from models.posts import MAX_RADIUS_M, MIN_RADIUS_M
 from models.requests import HelpRequestCreate, HelpRequestPublic, HelpRequestUpdate, Urgency
-from services import idempotency, requests
+from services import idempotency, neighbourhoods, posts, requests
 
 router = APIRouter(prefix="/v1/requests", tags=["requests"])
 
@@ -20,13 +26,19 @@ router = APIRouter(prefix="/v1/requests", tags=["requests"])
 @router.post("", status_code=status.HTTP_201_CREATED, responses=problems(401, 409, 422))
 async def create(
     data: HelpRequestCreate,
-    resident: CurrentResident,
+    resident: WritesRequests,
     session: SessionDep,
     response: Response,
+    limited_to: KeyNeighbourhood,
     idempotency_key: IdempotencyKey = None,
 ) -> HelpRequestPublic:
     """Ask for help. It is placed at your home cell unless you give another point. Send an
-    Idempotency-Key so that a retry after a dropped connection cannot post it twice."""
+    Idempotency-Key so that a retry after a dropped connection cannot post it twice. (An API
+    key limited to a neighbourhood may post only there.)"""
+    if limited_to is not None:
+        await neighbourhoods.require_inside(
+            session, limited_to, posts.place(resident, data.location)
+        )
     request, replayed = await idempotency.once(
         session,
         resident.id,
@@ -44,7 +56,7 @@ async def create(
 
 @router.get("", responses=problems(401, 409, 422))
 async def list_nearby(
-    resident: CurrentResident,
+    resident: ReadsRequests,
     session: SessionDep,
     within_m: Annotated[int, Query(ge=MIN_RADIUS_M, le=MAX_RADIUS_M)] = 3000,
     category: Annotated[list[Category], Query(max_length=16)] = [],  # noqa: B006
@@ -69,7 +81,7 @@ async def list_nearby(
 
 @router.get("/{request_id}", responses=problems(401, 404))
 async def read(
-    request_id: uuid.UUID, resident: CurrentResident, session: SessionDep, response: Response
+    request_id: uuid.UUID, resident: ReadsRequests, session: SessionDep, response: Response
 ) -> HelpRequestPublic:
     """One request, with its ETag for a later PATCH or DELETE."""
     request = await requests.read(session, resident, request_id)
@@ -82,7 +94,7 @@ async def update(
     request_id: uuid.UUID,
     data: HelpRequestUpdate,
     if_match: IfMatch,
-    resident: CurrentResident,
+    resident: WritesRequests,
     session: SessionDep,
     response: Response,
 ) -> HelpRequestPublic:
@@ -98,7 +110,7 @@ async def update(
     responses=problems(401, 404, 412, 428),
 )
 async def cancel(
-    request_id: uuid.UUID, if_match: IfMatch, resident: CurrentResident, session: SessionDep
+    request_id: uuid.UUID, if_match: IfMatch, resident: WritesRequests, session: SessionDep
 ) -> None:
     """Cancel your request: it leaves every feed. Needs If-Match."""
     await requests.cancel(session, resident, request_id, if_match)

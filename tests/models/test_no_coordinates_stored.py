@@ -5,6 +5,7 @@ import re
 from sqlalchemy import Float, Numeric
 from sqlmodel import SQLModel
 
+import models.api_keys
 import models.assignments
 import models.assisted
 import models.audit
