@@ -122,7 +122,7 @@ def create_admin(args: argparse.Namespace) -> None:
 def jobs(args: argparse.Namespace) -> None:
     from api.db import Database
     from models.base import utcnow
-    from services import match_expiry
+    from services import idempotency, match_expiry
     from services import reminders as due
 
     async def run() -> tuple[int, int]:
@@ -135,6 +135,8 @@ def jobs(args: argparse.Namespace) -> None:
                 lapsed = await match_expiry.expire_due(
                     session, utcnow(), settings.trust.settings(), settings.matching.weights()
                 )
+            async with database.transaction() as session:
+                await idempotency.prune(session, utcnow())
             return sent.reminders, lapsed.matches
         finally:
             await database.engine.dispose()
@@ -152,7 +154,7 @@ def worker(args: argparse.Namespace) -> None:
     from api.db import Database
     from api.settings import webhook_policy
     from models.base import utcnow
-    from services import match_expiry, webhook_delivery
+    from services import idempotency, match_expiry, webhook_delivery
     from services import reminders as due
 
     settings = get_settings()
@@ -176,6 +178,8 @@ def worker(args: argparse.Namespace) -> None:
                             session, utcnow(), settings.trust.settings(),
                             settings.matching.weights(),
                         )  # fmt: skip
+                    async with database.transaction() as session:
+                        await idempotency.prune(session, utcnow())
                     if args.once:
                         print(f"Webhooks: {sent.delivered} of {sent.attempted} delivered.")
                         return

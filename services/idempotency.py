@@ -4,17 +4,21 @@ connection never posts the same thing twice."""
 import hashlib
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from pydantic import BaseModel
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.base import utcnow
 from models.idempotency import IdempotencyRecord
 from services.errors import Conflict, InvalidInput
 
 Result = TypeVar("Result", bound=BaseModel)
+KEY_LIFETIME = timedelta(hours=24)
 
 
 def fingerprint(body: BaseModel) -> str:
@@ -44,6 +48,10 @@ async def once(
         .where(IdempotencyRecord.key == key)
     )
     record = found.first()
+    if record is not None and record.created_at <= utcnow() - KEY_LIFETIME:
+        await session.delete(record)  # an expired key is a new key
+        await session.flush()
+        record = None
     if record is not None:
         if record.operation != operation or record.fingerprint != request_print:
             raise InvalidInput(
@@ -70,3 +78,11 @@ async def once(
             "A request with this Idempotency-Key is already being handled; retry shortly."
         ) from exc
     return result, False
+
+
+async def prune(session: AsyncSession, now: datetime) -> int:
+    """Forget keys past their 24 hours (run by the periodic jobs)."""
+    result = await session.exec(
+        delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) <= now - KEY_LIFETIME)
+    )
+    return int(result.rowcount or 0)

@@ -15,7 +15,7 @@ from api.migrate import upgrade
 from api.settings import RateLimitSettings, Settings
 from tests.api.test_check_ins import SUPPER_STARTS, check_in, choose, code
 from tests.api.test_events import host_event
-from tests.api.test_offers import post_offer
+from tests.api.test_offers import offer_body, post_offer
 from tests.api.test_requests import post_request
 from tests.databases import fresh_database
 from tests.factories import register, registration, sign_in
@@ -290,3 +290,23 @@ async def test_twenty_confirms_at_once_fill_one_place(committed_client: httpx.As
     )
 
     assert sorted(r.status_code for r in confirms) == [200] + [409] * 19
+
+
+async def test_fifty_posts_at_once_with_one_key_create_one_offer(
+    committed_client: httpx.AsyncClient,
+) -> None:
+    owner = await register(committed_client)
+    headers = owner.headers | {"Idempotency-Key": "one-key-fifty-taps"}
+
+    responses = await asyncio.gather(
+        *(
+            committed_client.post("/v1/offers", headers=headers, json=offer_body())
+            for _ in range(50)
+        )
+    )
+    mine = await committed_client.get("/v1/offers", headers=owner.headers, params={"mine": "true"})
+
+    statuses = {r.status_code for r in responses}
+    assert statuses <= {201, 409}  # a replay, or "the first is still in flight"
+    assert len({r.json()["id"] for r in responses if r.status_code == 201}) == 1
+    assert len(mine.json()["items"]) == 1

@@ -1,10 +1,16 @@
 """A phone that retries a create on a bad connection must not post twice."""
 
-import httpx
+from datetime import UTC, datetime, timedelta
 
+import httpx
+import time_machine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.base import utcnow
+from services import idempotency
 from tests.api.test_offers import offer_body
 from tests.api.test_requests import request_body
-from tests.factories import register
+from tests.factories import register, sign_in
 
 
 async def test_a_retried_create_returns_the_first_answer(client: httpx.AsyncClient) -> None:
@@ -65,3 +71,25 @@ async def test_a_failed_create_leaves_the_key_free(client: httpx.AsyncClient) ->
 
     assert refused.status_code == 422
     assert fixed.status_code == 201
+
+
+async def test_a_key_is_forgotten_after_a_day(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    owner = await register(client)
+    headers = owner.headers | {"Idempotency-Key": "daily-key"}
+    first = await client.post("/v1/offers", headers=headers, json=offer_body())
+
+    pruned_early = await idempotency.prune(session, utcnow())
+    with time_machine.travel(datetime.now(UTC) + timedelta(hours=25)):
+        owner.access_token = (await sign_in(client, owner.email))["access_token"]
+        headers = owner.headers | {"Idempotency-Key": "daily-key"}
+        next_day = await client.post("/v1/offers", headers=headers, json=offer_body())
+        pruned = await idempotency.prune(session, utcnow())
+        pruned_a_day_on = await idempotency.prune(session, utcnow() + timedelta(hours=25))
+
+    assert pruned_early == 0
+    assert next_day.status_code == 201
+    assert next_day.json()["id"] != first.json()["id"]  # a new post, not a replay
+    assert pruned == 0  # the old record made way for the new one; the new one is young
+    assert pruned_a_day_on == 1
