@@ -5,11 +5,13 @@ from contextlib import asynccontextmanager
 
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
 
 from api import openapi
 from api.db import Database
 from api.errors import UnexpectedErrors, install_error_handlers
 from api.middleware import AccessLog, BodySizeLimit, Metrics
+from api.not_modified import ConditionalGet
 from api.ratelimit import RateLimiter
 from api.routes import (
     api_keys,
@@ -119,6 +121,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     # Outermost last: the request id wraps everything, so even a 413 is logged with one.
     # (Not FastAPI's own max_body_size: it answers an announced oversize body in text/plain.)
+    app.add_middleware(ConditionalGet)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)  # hashes (above) see plain bodies
     app.add_middleware(UnexpectedErrors)
     app.add_middleware(BodySizeLimit, max_bytes=settings.http.max_body_bytes)
     app.add_middleware(AccessLog, metrics=app.state.metrics)
