@@ -1,9 +1,11 @@
 """The committed OpenAPI file is the contract integrators build on; it must not drift."""
 
+import json
 import re
 from typing import Any
 
 from fastapi import FastAPI
+from openapi_spec_validator import validate
 
 from api import openapi
 
@@ -122,6 +124,11 @@ def _operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]
 async def test_committed_file_matches_the_app(app: FastAPI) -> None:
     committed = openapi.OPENAPI_PATH.read_text(encoding="utf-8")
     assert committed == openapi.render(app), "run `kith openapi` and commit the result"
+
+
+def test_the_committed_file_is_a_valid_openapi_document() -> None:
+    # What an integrator's code generator reads: it must pass the reference validator.
+    validate(json.loads(openapi.OPENAPI_PATH.read_text(encoding="utf-8")))
 
 
 async def test_operation_ids_are_readable_unique_and_stable(app: FastAPI) -> None:
