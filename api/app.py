@@ -1,7 +1,8 @@
 """The app factory: wires settings, database, security and routes into one FastAPI app."""
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
@@ -40,6 +41,7 @@ from api.routes import (
     webhooks,
 )
 from api.settings import Settings, get_settings, webhook_policy
+from api.worker import run_forever
 from services.geocoding import Geocoder
 from services.passwords import PasswordHasher
 
@@ -59,9 +61,18 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = database is None
         app.state.db = database or Database.connect(settings.database_url)
+        background = (
+            asyncio.create_task(run_forever(app.state.db, settings, settings.worker_interval_s))
+            if settings.run_worker
+            else None
+        )
         try:
             yield
         finally:
+            if background is not None:
+                background.cancel()
+                with suppress(asyncio.CancelledError):
+                    await background
             if owned:
                 await app.state.db.engine.dispose()
 

@@ -147,43 +147,24 @@ def jobs(args: argparse.Namespace) -> None:
 
 def worker(args: argparse.Namespace) -> None:
     import random
-    import time
 
     import httpx
 
     from api.db import Database
-    from api.settings import webhook_policy
-    from models.base import utcnow
-    from services import idempotency, match_expiry, webhook_delivery
-    from services import reminders as due
+    from api.worker import one_round, run_forever
 
     settings = get_settings()
     configure_logging(settings.log_level)
-    policy = webhook_policy(settings)
 
     async def run() -> None:
         database = Database.connect(settings.database_url)
-        rng = random.Random()
         try:
-            async with httpx.AsyncClient(follow_redirects=False) as http:
-                while True:
-                    started = time.monotonic()
-                    sent = await webhook_delivery.deliver_due(
-                        database.transaction, http, utcnow(), policy, rng
-                    )
-                    async with database.transaction() as session:
-                        await due.send_due(session, utcnow())
-                    async with database.transaction() as session:
-                        await match_expiry.expire_due(
-                            session, utcnow(), settings.trust.settings(),
-                            settings.matching.weights(),
-                        )  # fmt: skip
-                    async with database.transaction() as session:
-                        await idempotency.prune(session, utcnow())
-                    if args.once:
-                        print(f"Webhooks: {sent.delivered} of {sent.attempted} delivered.")
-                        return
-                    await asyncio.sleep(max(0.0, args.interval - (time.monotonic() - started)))
+            if args.once:
+                async with httpx.AsyncClient(follow_redirects=False) as http:
+                    sent = await one_round(database, settings, http, random.Random())
+                print(f"Webhooks: {sent.delivered} of {sent.attempted} delivered.")
+            else:
+                await run_forever(database, settings, args.interval)
         finally:
             await database.engine.dispose()
 

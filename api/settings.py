@@ -105,6 +105,10 @@ class Settings(BaseSettings):
         description="Comma-separated hosts webhooks may reach although they resolve to a "
         "private or loopback address (and, outside production, over plain http).",
     )
+    run_worker: bool = Field(
+        default=True, description="`kith serve` also runs the background worker in-process."
+    )
+    worker_interval_s: float = Field(default=5.0, gt=0, le=300)
     log_level: str = "INFO"
     auth: AuthSettings = AuthSettings()
     rate_limits: RateLimitSettings = RateLimitSettings()

@@ -66,6 +66,8 @@ def test_settings(database_url: str, **overrides: object) -> Settings:
         "environment": "test",
         "database_url": database_url,
         "auth": AuthSettings(argon2_time_cost=1, argon2_memory_kib=1024),
+        # Tests run the jobs themselves, at the times they choose.
+        "run_worker": False,
     }
     values.update(overrides)
     return Settings.model_validate(values)

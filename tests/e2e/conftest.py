@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -35,18 +36,24 @@ async def database(tmp_path: Path) -> AsyncIterator[str]:
         yield url
 
 
-@pytest.fixture
-def server(database: str, tmp_path: Path) -> Iterator[Server]:
+@contextmanager
+def _serving(database: str, workdir: Path, **extra_env: str) -> Iterator[Server]:
     port = _free_port()
-    log = tmp_path / "server.log"
-    env = os.environ | {"DATABASE_URL": database, "KITH_ENVIRONMENT": "development"}
+    log = workdir / "server.log"
+    env = os.environ | {
+        "DATABASE_URL": database,
+        "KITH_ENVIRONMENT": "development",
+        "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",  # for test receivers on loopback
+        "KITH_WORKER_INTERVAL_S": "0.5",
+        **extra_env,
+    }
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [KITH, "serve", "--port", str(port), "--demo"],
             env=env,
             stdout=sink,
             stderr=subprocess.STDOUT,
-            cwd=tmp_path,
+            cwd=workdir,
         )
         url = f"http://127.0.0.1:{port}"
         try:
@@ -64,3 +71,17 @@ def server(database: str, tmp_path: Path) -> Iterator[Server]:
         finally:
             process.terminate()
             process.wait(timeout=20)
+
+
+@pytest.fixture
+def server(database: str, tmp_path: Path) -> Iterator[Server]:
+    """`kith serve --demo`, with its in-process worker."""
+    with _serving(database, tmp_path) as running:
+        yield running
+
+
+@pytest.fixture
+def server_without_worker(database: str, tmp_path: Path) -> Iterator[Server]:
+    """For tests that run the jobs themselves and count what they did."""
+    with _serving(database, tmp_path, KITH_RUN_WORKER="false") as running:
+        yield running

@@ -35,7 +35,10 @@ def _stored_count(output: str) -> int:
     return int(found.group(1))
 
 
-def test_reminder_workers_racing_store_each_reminder_once(server: Server) -> None:
+def test_reminder_workers_racing_store_each_reminder_once(
+    server_without_worker: Server,
+) -> None:
+    server = server_without_worker
     starts = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=6)
     with httpx.Client(base_url=server.url, timeout=10) as http:
         _, host = _signed_up(http, "Host")
