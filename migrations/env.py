@@ -16,6 +16,7 @@ import models.assignments  # noqa: F401
 import models.assisted  # noqa: F401
 import models.audit  # noqa: F401
 import models.auth  # noqa: F401  (registers the tables on the metadata)
+import models.devices  # noqa: F401
 import models.event_hosts  # noqa: F401
 import models.events  # noqa: F401
 import models.idempotency  # noqa: F401

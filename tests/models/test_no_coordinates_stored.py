@@ -10,6 +10,7 @@ import models.assignments
 import models.assisted
 import models.audit
 import models.auth
+import models.devices
 import models.event_hosts
 import models.events
 import models.idempotency
