@@ -11,7 +11,7 @@ from models.audit import AuditAction, AuditEntry, AuditEntryPublic
 from models.base import Page
 from models.neighbourhoods import NeighbourhoodConnector
 from models.residents import Resident
-from models.trust import ResidentRef
+from services import names
 from services.posts import FeedKey, decode_cursor, encode_cursor
 
 
@@ -66,18 +66,7 @@ async def entries(
         )
     ).all()
     page = rows[:limit]
-    actors = {e.actor_id for e in page if e.actor_id}
-    names = (
-        dict(
-            (
-                await session.exec(
-                    select(Resident.id, Resident.display_name).where(col(Resident.id).in_(actors))
-                )
-            ).all()
-        )
-        if actors
-        else {}
-    )
+    known = await names.names(session, {e.actor_id for e in page if e.actor_id})
     next_cursor = (
         encode_cursor(FeedKey(0, 0.0, f"{page[-1].at.isoformat()}|{page[-1].id}"))
         if len(rows) > limit
@@ -88,9 +77,7 @@ async def entries(
             AuditEntryPublic(
                 id=e.id,
                 at=e.at,
-                actor=ResidentRef(id=e.actor_id, display_name=names.get(e.actor_id, ""))
-                if e.actor_id
-                else None,
+                actor=names.ref(e.actor_id, known) if e.actor_id else None,
                 action=e.action,
                 subject_type=e.subject_type,
                 subject_id=e.subject_id,

@@ -23,9 +23,8 @@ from models.posts import Availability, DistanceView, Visibility
 from models.requests import Eligibility, HelpRequest, RequestStatus
 from models.residents import Resident, ResidentStatus
 from models.ties import MUTUAL_KINDS, Tie
-from models.trust import ResidentRef
 from models.verifications import VerificationKind
-from services import bulk, circles, geo, matching, neighbourhoods, offers, ties
+from services import bulk, circles, geo, matching, names, neighbourhoods, offers, ties
 from services.errors import Conflict, NotFound
 from services.matching import Facts, MatchingWeights, Scored
 from services.posts import FeedKey, Reach, paginate
@@ -348,12 +347,7 @@ async def _described(
     session: AsyncSession, request: HelpRequest, viewer: Resident, page: list[Ranked]
 ) -> list[Candidate]:
     ids = [r.scored.facts.helper_id for r in page]
-    names: dict[uuid.UUID, str] = {}
-    if ids:
-        rows = await session.exec(
-            select(Resident.id, Resident.display_name).where(col(Resident.id).in_(ids))
-        )
-        names = dict(rows.all())
+    known = await names.names(session, ids)
     offer_ids = [r.offer_id for r in page if r.offer_id]
     loaded: dict[uuid.UUID, OfferPublic] = {}
     if offer_ids:
@@ -368,7 +362,7 @@ async def _described(
         facts = r.scored.facts
         described.append(
             Candidate(
-                helper=ResidentRef(id=facts.helper_id, display_name=names[facts.helper_id]),
+                helper=names.ref(facts.helper_id, known),
                 score=matching.shown(r.scored.score),
                 distance=DistanceView(bucket_km=facts.bucket_km, label=facts.distance_label),
                 offer=loaded.get(r.offer_id) if r.offer_id else None,

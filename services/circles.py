@@ -1,7 +1,6 @@
 """Circles: whom a resident has ties with, and who may see a post shared only with a circle."""
 
 import uuid
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, or_
@@ -14,7 +13,7 @@ from models.base import Page
 from models.posts import Visibility
 from models.residents import Resident, ResidentStatus
 from models.ties import CircleMember, Tie
-from services import blocks, ties
+from services import blocks, names, ties
 from services.posts import FeedKey, paginate
 
 
@@ -40,12 +39,12 @@ async def circle(
         cursor,
         limit,
     )
-    names = await _names(session, page)
+    known = await names.names(session, page)
     return Page[CircleMember](
         items=[
             CircleMember(
                 id=other,
-                display_name=names[other],
+                display_name=known[other],
                 kinds=summaries[other].kinds,
                 strength=round(summaries[other].strength, 3),
                 since=summaries[other].since,
@@ -54,15 +53,6 @@ async def circle(
         ],
         next_cursor=next_cursor,
     )
-
-
-async def _names(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
-    if not ids:
-        return {}
-    rows = await session.exec(
-        select(Resident.id, Resident.display_name).where(col(Resident.id).in_(ids))
-    )
-    return dict(rows.all())
 
 
 def audience_holds(viewer_id: uuid.UUID, visibility: Any, owner_id: Any) -> ColumnElement[bool]:

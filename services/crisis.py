@@ -19,8 +19,7 @@ from models.matches import TAKEN_STATUSES, Match, MatchCreate
 from models.neighbourhoods import NeighbourhoodCell, NeighbourhoodConnector
 from models.requests import HelpRequest, RequestStatus
 from models.residents import Resident
-from models.trust import ResidentRef
-from services import assignment, bulk, candidates, geo, matches, matching
+from services import assignment, bulk, candidates, geo, matches, matching, names
 from services.errors import Conflict, DomainError, NotFound
 from services.matching import MatchingWeights
 from services.neighbourhoods import AREA_RESOLUTION
@@ -171,10 +170,7 @@ async def pairs(
         (await session.exec(select(HelpRequest.id, HelpRequest.title).where(
             col(HelpRequest.id).in_(request_ids)))).all()
     ) if request_ids else {}  # fmt: skip
-    names = dict(
-        (await session.exec(select(Resident.id, Resident.display_name).where(
-            col(Resident.id).in_(helper_ids)))).all()
-    ) if helper_ids else {}  # fmt: skip
+    known = await names.names(session, helper_ids)
     items = []
     for p in page:
         request_id = uuid.UUID(str(p["request_id"]))
@@ -183,9 +179,7 @@ async def pairs(
             Assignment(
                 request_id=request_id,
                 request_title=titles.get(request_id, ""),
-                helper=ResidentRef(id=helper_id, display_name=names.get(helper_id, ""))
-                if helper_id
-                else None,
+                helper=names.ref(helper_id, known) if helper_id else None,
                 score=matching.shown(int(str(p["score_permille"])) / 1000) if helper_id else None,
             )
         )

@@ -20,8 +20,7 @@ from models.matches import (
 )
 from models.requests import HelpRequest
 from models.residents import Resident
-from models.trust import ResidentRef
-from services import matches
+from services import matches, names
 from services.posts import FeedKey, paginate
 
 # After a match ends, its details stay readable this long: enough to send a last "running
@@ -42,17 +41,6 @@ def _shared(match: Match, viewer_id: uuid.UUID) -> SharedDetails | None:
     return SharedDetails(contact=match.helper_contact, meeting_note=match.meeting_note)
 
 
-async def _names(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
-    rows = await session.exec(
-        select(Resident.id, Resident.display_name).where(col(Resident.id).in_(ids))
-    )
-    return dict(rows.all())
-
-
-def _ref(resident_id: uuid.UUID, names: dict[uuid.UUID, str]) -> ResidentRef:
-    return ResidentRef(id=resident_id, display_name=names.get(resident_id, ""))
-
-
 async def view(session: AsyncSession, viewer: Resident, match: Match) -> MatchPublic:
     """The match as one of its two sides sees it. Showing the other side's details logs a
     disclosure they can read in `GET /v1/me/disclosures`."""
@@ -65,7 +53,7 @@ async def view(session: AsyncSession, viewer: Resident, match: Match) -> MatchPu
         )
     ).all()
     people = {match.requester_id, match.helper_id} | {c.by for c in changes if c.by}
-    names = await _names(session, people)
+    known = await names.names(session, people)
     shared = _shared(match, viewer.id)
     subject = match.requester_id if viewer.id == match.helper_id else match.helper_id
     if shared is not None:
@@ -82,10 +70,8 @@ async def view(session: AsyncSession, viewer: Resident, match: Match) -> MatchPu
         id=match.id,
         request_id=match.request_id,
         request_title=request.title if request else "",
-        requester=ResidentRef(
-            id=match.requester_id, display_name=names.get(match.requester_id, "")
-        ),
-        helper=ResidentRef(id=match.helper_id, display_name=names.get(match.helper_id, "")),
+        requester=names.ref(match.requester_id, known),
+        helper=names.ref(match.helper_id, known),
         offer_id=match.offer_id,
         origin=match.origin,
         status=match.status,
@@ -100,7 +86,7 @@ async def view(session: AsyncSession, viewer: Resident, match: Match) -> MatchPu
                 status=c.status,
                 at=c.at,
                 # A helper sees who of the two of them acted; a connector's part is theirs.
-                by=_ref(c.by, names) if c.by and (c.by in sides or not helper_side) else None,
+                by=names.ref(c.by, known) if c.by and (c.by in sides or not helper_side) else None,
             )
             for c in changes
         ],
@@ -141,11 +127,11 @@ async def disclosures(
 ) -> Page[DisclosurePublic]:
     rows = (await session.exec(select(Disclosure).where(Disclosure.subject_id == subject.id))).all()
     page, next_cursor = paginate(((FeedKey.of(0, d.at, d.id), d) for d in rows), cursor, limit)
-    names = await _names(session, {d.viewer_id for d in page if d.viewer_id})
+    known = await names.names(session, {d.viewer_id for d in page if d.viewer_id})
     return Page[DisclosurePublic](
         items=[
             DisclosurePublic(
-                viewer=_ref(d.viewer_id, names) if d.viewer_id else None,
+                viewer=names.ref(d.viewer_id, known) if d.viewer_id else None,
                 match_id=d.match_id,
                 fields=d.fields,
                 at=d.at,

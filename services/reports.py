@@ -25,7 +25,7 @@ from models.requests import HelpRequest
 from models.residents import Resident
 from models.trust import ResidentRef
 from models.webhooks import WebhookEventType
-from services import audit, neighbourhoods, notifications, webhooks
+from services import audit, names, neighbourhoods, notifications, webhooks
 from services.errors import Conflict, InvalidInput, NotFound
 from services.posts import FeedKey, paginate
 
@@ -99,25 +99,12 @@ def _for_reporter(report: Report) -> ReportPublic:
 
 
 async def _for_connector(session: AsyncSession, reports: list[Report]) -> list[ReportPublic]:
-    ids = {i for r in reports for i in (r.reporter_id, r.concerns_id) if i}
-    names = (
-        dict(
-            (
-                await session.exec(
-                    select(Resident.id, Resident.display_name).where(col(Resident.id).in_(ids))
-                )
-            ).all()
-        )
-        if ids
-        else {}
+    known = await names.names(
+        session, {i for r in reports for i in (r.reporter_id, r.concerns_id) if i}
     )
 
     def ref(resident_id: uuid.UUID | None) -> ResidentRef | None:
-        return (
-            ResidentRef(id=resident_id, display_name=names.get(resident_id, ""))
-            if resident_id
-            else None
-        )
+        return names.ref(resident_id, known) if resident_id else None
 
     return [
         _for_reporter(r).model_copy(
