@@ -1,8 +1,8 @@
 """The only way routes reach infrastructure: `Annotated` dependency aliases."""
 
 import uuid
-from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import BackgroundTasks, Depends, Header, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
@@ -26,44 +26,28 @@ from services.webhook_urls import WebhookPolicy
 _bearer = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+T = TypeVar("T")
 
 
-def _tokens(request: Request) -> TokenSettings:
-    tokens: TokenSettings = request.app.state.tokens
-    return tokens
+def _state(name: str, kind: type[T]) -> Callable[[Request], T]:
+    """A dependency returning the app-wide object create_app put on `app.state.<name>`."""
+
+    def dependency(request: Request) -> T:
+        value: T = getattr(request.app.state, name)
+        return value
+
+    dependency.__name__ = f"_{name}"
+    return dependency
 
 
-def _trust(request: Request) -> TrustSettings:
-    trust: TrustSettings = request.app.state.trust
-    return trust
-
-
-def _matching(request: Request) -> MatchingWeights:
-    weights: MatchingWeights = request.app.state.matching
-    return weights
-
-
-def _geocoder(request: Request) -> Geocoder:
-    geocoder: Geocoder = request.app.state.geocoder
-    return geocoder
-
-
-def _webhook_policy(request: Request) -> WebhookPolicy:
-    policy: WebhookPolicy = request.app.state.webhook_policy
-    return policy
-
-
-def _hasher(request: Request) -> PasswordHasher:
-    hasher: PasswordHasher = request.app.state.hasher
-    return hasher
-
-
-def _limiter(request: Request) -> RateLimiter:
-    limiter: RateLimiter = request.app.state.limiter
-    return limiter
+_settings = _state("settings", Settings)
+_tokens = _state("tokens", TokenSettings)
+_trust = _state("trust", TrustSettings)
+_matching = _state("matching", MatchingWeights)
+_geocoder = _state("geocoder", Geocoder)
+_webhook_policy = _state("webhook_policy", WebhookPolicy)
+_hasher = _state("hasher", PasswordHasher)
+_limiter = _state("limiter", RateLimiter)
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
