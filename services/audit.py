@@ -1,7 +1,6 @@
 """Writing to and reading the audit log. Writing only ever inserts."""
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from sqlmodel import col, or_, select
@@ -12,7 +11,7 @@ from models.base import Page
 from models.neighbourhoods import NeighbourhoodConnector
 from models.residents import Resident
 from services import names
-from services.posts import FeedKey, decode_cursor, encode_cursor
+from services.posts import decode_time_cursor, encode_time_cursor
 
 
 async def record(
@@ -52,8 +51,7 @@ async def entries(
         )
         query = query.where(col(AuditEntry.neighbourhood_id).in_(theirs))
     if cursor is not None:
-        at_text, id_text = decode_cursor(cursor).id_desc.split("|")
-        at, last = datetime.fromisoformat(at_text), uuid.UUID(id_text)
+        at, last = decode_time_cursor(cursor)
         query = query.where(
             or_(
                 col(AuditEntry.at) < at,
@@ -67,11 +65,7 @@ async def entries(
     ).all()
     page = rows[:limit]
     known = await names.names(session, {e.actor_id for e in page if e.actor_id})
-    next_cursor = (
-        encode_cursor(FeedKey(0, 0.0, f"{page[-1].at.isoformat()}|{page[-1].id}"))
-        if len(rows) > limit
-        else None
-    )
+    next_cursor = encode_time_cursor(page[-1].at, page[-1].id) if len(rows) > limit else None
     return Page[AuditEntryPublic](
         items=[
             AuditEntryPublic(

@@ -82,7 +82,7 @@ async def record(
     session.add(MatchChange(match_id=match.id, status=status, by=by, at=now))
 
 
-async def _tell(
+async def tell(
     session: AsyncSession, who: uuid.UUID, match: Match, occasion: str, title: str
 ) -> None:
     await notifications.notify(
@@ -161,10 +161,10 @@ async def propose(
         session, WebhookEventType.match_proposed, match_id=match.id, request_id=request.id
     )
     if first == MatchStatus.proposed:
-        await _tell(session, helper_id, match, "proposed",
+        await tell(session, helper_id, match, "proposed",
                     f"Can you help with: {request.title}?")  # fmt: skip
     elif first == MatchStatus.accepted:
-        await _tell(session, request.owner_id, match, "volunteered",
+        await tell(session, request.owner_id, match, "volunteered",
                     f"A neighbour offers to help with: {request.title}")  # fmt: skip
     return match
 
@@ -258,7 +258,7 @@ async def accept(
     match.expires_at = answer_by(request, match.accepted_at)
     await record(session, match, MatchStatus.accepted, (by or actor).id)
     title = f"A neighbour can help with: {request.title}. Confirm to share details."
-    await _tell(session, match.requester_id, match, "accepted", title)
+    await tell(session, match.requester_id, match, "accepted", title)
     return match
 
 
@@ -274,7 +274,7 @@ async def decline(
         if match.origin != MatchOrigin.helper:
             raise Conflict("To stop a match you proposed, cancel it.")
     await record(session, match, MatchStatus.declined, (by or actor).id)
-    await _tell(
+    await tell(
         session,
         _other_side(match, actor),
         match,
@@ -303,7 +303,7 @@ async def confirm(
     await webhooks.emit(
         session, WebhookEventType.match_confirmed, match_id=match.id, request_id=request.id
     )
-    await _tell(session, match.helper_id, match, "confirmed",
+    await tell(session, match.helper_id, match, "confirmed",
                 f"Confirmed: {request.title}. You can now see how to reach them.")  # fmt: skip
     if confirmed + 1 >= request.helpers_needed:
         request.status = RequestStatus.matched
@@ -318,7 +318,7 @@ async def _withdraw_the_rest(session: AsyncSession, request: HelpRequest) -> Non
     )
     for other in rows.all():
         await record(session, other, MatchStatus.withdrawn, None)
-        await _tell(session, other.helper_id, other, "withdrawn",
+        await tell(session, other.helper_id, other, "withdrawn",
                     f"{request.title}: they have found the help they need. Thank you for "
                     "being willing.")  # fmt: skip
 
@@ -339,7 +339,7 @@ async def complete(
     if await _count(session, request.id, frozenset({MatchStatus.confirmed})) == 0:
         request.status = RequestStatus.fulfilled
         session.add(request)
-    await _tell(
+    await tell(
         session, _other_side(match, actor), match, "completed", f"Marked as done: {request.title}."
     )
     return match
@@ -355,7 +355,7 @@ async def cancel(
     if was_confirmed and request.status == RequestStatus.matched:
         request.status = RequestStatus.open  # the place is free again
         session.add(request)
-    await _tell(
+    await tell(
         session, _other_side(match, actor), match, "cancelled", f"Called off: {request.title}."
     )
     return match
@@ -369,7 +369,7 @@ async def thank(session: AsyncSession, actor: Resident, match_id: uuid.UUID, mes
         raise Conflict("You have already sent your thanks.")
     setattr(match, field, message)
     session.add(match)
-    await _tell(
+    await tell(
         session, _other_side(match, actor), match, f"thanks:{field}", "You have a thank-you note."
     )
     return match

@@ -9,10 +9,9 @@ from models.base import utcnow
 from models.categories import CATEGORY_BY_ID, RiskTier
 from models.matches import Match, MatchOrigin, MatchStatus
 from models.moderation import MatchReviewed, ReviewDecision
-from models.notifications import NotificationKind
 from models.requests import HelpRequest
 from models.residents import Resident
-from services import audit, authority, candidates, matches, notifications, verifications
+from services import audit, authority, candidates, matches, verifications
 from services.errors import Conflict, InvalidInput, NotFound
 
 
@@ -50,10 +49,10 @@ async def approve(
     status = MatchStatus.accepted if volunteered else MatchStatus.proposed
     await matches.record(session, match, status, connector.id)
     if volunteered:
-        await _tell(session, match.requester_id, match, "approved",
+        await matches.tell(session, match.requester_id, match, "approved",
                     f"A neighbour offers to help with: {request.title}")  # fmt: skip
     else:
-        await _tell(session, match.helper_id, match, "approved",
+        await matches.tell(session, match.helper_id, match, "approved",
                     f"Can you help with: {request.title}?")  # fmt: skip
     await audit.record(
         session, connector, AuditAction.match_approved, "match", match.id,
@@ -69,23 +68,14 @@ async def reject(
     """The requester is told kindly; the helper only that it did not go ahead."""
     match, request, where = await _pending(session, connector, match_id)
     await matches.record(session, match, MatchStatus.cancelled, connector.id)
-    await _tell(session, match.requester_id, match, "rejected",
+    await matches.tell(session, match.requester_id, match, "rejected",
                 f"{request.title}: a connector looked at this match and it will not go ahead. "
                 "They may be in touch to find another way.")  # fmt: skip
     kind_word = f"{request.title}: this did not go ahead. Thank you for being willing."
-    await _tell(session, match.helper_id, match, "rejected", kind_word)
+    await matches.tell(session, match.helper_id, match, "rejected", kind_word)
     await audit.record(
         session, connector, AuditAction.match_rejected, "match", match.id,
         neighbourhood_id=where, before={"status": "pending_review"},
         after={"status": MatchStatus.cancelled.value}, reason=data.reason,
     )  # fmt: skip
     return MatchReviewed(match_id=match.id, status=MatchStatus.cancelled)
-
-
-async def _tell(
-    session: AsyncSession, who: uuid.UUID, match: Match, occasion: str, title: str
-) -> None:
-    await notifications.notify(
-        session, [who], NotificationKind.match_update, f"match:{match.id}:{occasion}", title,
-        {"match_id": str(match.id), "request_id": str(match.request_id)},
-    )  # fmt: skip

@@ -2,7 +2,6 @@
 and read from the in-app inbox."""
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, or_
@@ -14,7 +13,7 @@ from models.notifications import Notification, NotificationKind, NotificationPub
 from models.residents import Resident
 from models.webhooks import WebhookEventType
 from services import bulk, posts, webhooks
-from services.errors import InvalidInput, NotFound
+from services.errors import NotFound
 
 
 async def notify(
@@ -68,7 +67,7 @@ async def inbox(
     if unread_only:
         query = query.where(col(Notification.read_at).is_(None))
     if cursor is not None:
-        at, last = _after(cursor)
+        at, last = posts.decode_time_cursor(cursor)
         query = query.where(
             or_(
                 col(Notification.created_at) < at,
@@ -85,21 +84,8 @@ async def inbox(
     page = rows[:limit]
     next_cursor = None
     if len(rows) > limit:
-        last_row = page[-1]
-        next_cursor = posts.encode_cursor(
-            posts.FeedKey(0, 0.0, f"{last_row.created_at.isoformat()}|{last_row.id}")
-        )
+        next_cursor = posts.encode_time_cursor(page[-1].created_at, page[-1].id)
     return Page[NotificationPublic](items=[_public(n) for n in page], next_cursor=next_cursor)
-
-
-def _after(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        at, last = posts.decode_cursor(cursor).id_desc.split("|")
-        return datetime.fromisoformat(at), uuid.UUID(last)
-    except ValueError as exc:
-        raise InvalidInput(
-            "This cursor is not one Kith gave out.", field=("query", "cursor")
-        ) from exc
 
 
 def _public(notification: Notification) -> NotificationPublic:

@@ -107,6 +107,21 @@ def paginate(
     return [item for _, item in page], next_cursor
 
 
+def encode_time_cursor(at: datetime, row_id: uuid.UUID) -> str:
+    """A keyset cursor for lists ordered by (time, id), resumed in SQL."""
+    return encode_cursor(FeedKey(0, 0.0, f"{at.isoformat()}|{row_id}"))
+
+
+def decode_time_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        at, row_id = decode_cursor(cursor).id_desc.split("|")
+        return datetime.fromisoformat(at), uuid.UUID(row_id)
+    except ValueError as exc:
+        raise InvalidInput(
+            "This cursor is not one Kith gave out.", field=("query", "cursor")
+        ) from exc
+
+
 class Reach:
     """Which cells a viewer's feed looks at, and whether a post there reaches them.
 

@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.audit import AuditAction
 from models.base import Page, utcnow
 from models.events import Event
-from models.matches import Match, MatchStatus
+from models.matches import TAKEN_STATUSES, Match
 from models.neighbourhoods import NeighbourhoodConnector
 from models.notifications import NotificationKind
 from models.offers import Offer
@@ -28,8 +28,6 @@ from models.webhooks import WebhookEventType
 from services import audit, names, neighbourhoods, notifications, webhooks
 from services.errors import Conflict, InvalidInput, NotFound
 from services.posts import FeedKey, paginate
-
-IN_PROGRESS = {MatchStatus.accepted, MatchStatus.confirmed}
 
 
 async def _subject(
@@ -59,7 +57,7 @@ async def _subject(
         raise NotFound("No such match.")
     request = await session.get(HelpRequest, match.request_id)
     other = match.helper_id if reporter.id == match.requester_id else match.requester_id
-    return other, request.cell if request else None, match.status in IN_PROGRESS
+    return other, request.cell if request else None, match.status in TAKEN_STATUSES
 
 
 async def raise_report(

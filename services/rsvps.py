@@ -1,7 +1,7 @@
 """RSVPs per occurrence: going, maybe or not going, with a waitlist that moves up by itself."""
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
@@ -185,7 +185,7 @@ async def attendees(
         .where(blocks.not_hidden_from(host.id, Rsvp.resident_id))
     )
     if cursor is not None:
-        answered_at, resident_id = _after(cursor)
+        answered_at, resident_id = posts.decode_time_cursor(cursor)
         query = query.where(
             or_(
                 col(Rsvp.answered_at) > answered_at,
@@ -203,22 +203,7 @@ async def attendees(
         occurrence=occurrence,
         headcount=await headcount(session, event, occurrence),
         items=[ResidentRef(id=person.id, display_name=person.display_name) for _, person in page],
-        next_cursor=None if last is None else _cursor(last),
+        next_cursor=None
+        if last is None
+        else posts.encode_time_cursor(last.answered_at, last.resident_id),
     )
-
-
-def _cursor(last: Rsvp) -> str:
-    return posts.encode_cursor(
-        posts.FeedKey(0, 0.0, f"{last.answered_at.isoformat()}|{last.resident_id}")
-    )
-
-
-def _after(cursor: str) -> tuple[datetime, uuid.UUID]:
-    key = posts.decode_cursor(cursor).id_desc
-    try:
-        answered_at, resident_id = key.split("|")
-        return datetime.fromisoformat(answered_at), uuid.UUID(resident_id)
-    except ValueError as exc:
-        raise InvalidInput(
-            "This cursor is not one Kith gave out.", field=("query", "cursor")
-        ) from exc

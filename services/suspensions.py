@@ -8,12 +8,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.audit import AuditAction
 from models.matches import OPEN_STATUSES, Match, MatchStatus
 from models.moderation import SuspensionDecision, SuspensionPublic
-from models.notifications import NotificationKind
-from models.requests import HelpRequest, RequestStatus
+from models.requests import RequestStatus
 from models.residents import Resident, ResidentStatus
 from models.trust import ResidentRef
 from models.vouches import Vouch
-from services import audit, authority, matches, notifications
+from services import audit, authority, matches
 from services.errors import InvalidInput
 
 VOUCHEES_SHOWN = 100
@@ -88,20 +87,12 @@ async def _end_open_matches(session: AsyncSession, subject: Resident) -> int:
             request.status = RequestStatus.open  # the place is free for someone else
             session.add(request)
         other = match.requester_id if match.helper_id == subject.id else match.helper_id
-        await _tell(session, other, match, request)
+        await matches.tell(
+            session, other, match, "ended",
+            f"{request.title}: this match cannot go ahead, sorry. A connector can help find "
+            "another way.",
+        )  # fmt: skip
     return len(open_matches)
-
-
-async def _tell(session: AsyncSession, who: uuid.UUID, match: Match, request: HelpRequest) -> None:
-    await notifications.notify(
-        session,
-        [who],
-        NotificationKind.match_update,
-        f"match:{match.id}:ended",
-        f"{request.title}: this match cannot go ahead, sorry. A connector can help find "
-        "another way.",
-        {"match_id": str(match.id), "request_id": str(request.id)},
-    )
 
 
 async def _vouched_for(session: AsyncSession, subject: Resident) -> list[ResidentRef]:

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.audit import AuditEntry
 from models.notifications import Notification
+from services.posts import FeedKey, encode_cursor
 from tests.api.test_offers import post_offer
 from tests.api.test_requests import post_request
 from tests.factories import Account, connect, make_connector, register
@@ -240,3 +241,15 @@ async def test_a_suspension_takes_effect_at_once_and_ends_open_matches_kindly(
     assert reinstated.json()["status"] == "active"
     assert kim_again.status_code == 200
     assert actions[:2] == ["resident_reinstated", "resident_suspended"]
+
+
+async def test_a_made_up_audit_cursor_is_a_clear_422(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    connie = await make_connector(client, session)
+    well_formed_but_not_ours = encode_cursor(FeedKey(0, 0.0, "no-time-here"))
+    response = await client.get(
+        "/v1/audit", headers=connie.headers, params={"cursor": well_formed_but_not_ours}
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
