@@ -6,13 +6,15 @@ from contextlib import asynccontextmanager, suppress
 
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from starlette.middleware.gzip import GZipMiddleware
 
-from api import openapi
+from api import live, openapi
 from api.db import Database
 from api.errors import UnexpectedErrors, install_error_handlers
 from api.middleware import AccessLog, BodySizeLimit, Metrics
 from api.not_modified import ConditionalGet
+from api.rate_limits import RateLimits
 from api.ratelimit import RateLimiter
 from api.routes import (
     api_keys,
@@ -38,6 +40,7 @@ from api.routes import (
     reports,
     requests,
     residents,
+    sync,
     vouches,
     webhooks,
 )
@@ -62,6 +65,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = database is None
         app.state.db = database or Database.connect(settings.database_url)
+        live.attach(app.state.db, app.state.live)  # its commits wake notification streams
         background = (
             asyncio.create_task(run_forever(app.state.db, settings, settings.worker_interval_s))
             if settings.run_worker
@@ -74,6 +78,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 background.cancel()
                 with suppress(asyncio.CancelledError):
                     await background
+            await app.state.live.close()
             if owned:
                 await app.state.db.engine.dispose()
 
@@ -96,6 +101,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         max_concurrent=settings.auth.max_concurrent_hashes,
     )
     app.state.limiter = RateLimiter(settings.redis_url)
+    app.state.live = live.bus_for(settings)
     app.state.metrics = Metrics()
     if database is not None:
         app.state.db = database
@@ -116,6 +122,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         reports,
         assisted,
         notifications,
+        sync,
         devices,
         webhooks,
         api_keys,
@@ -138,6 +145,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(GZipMiddleware, minimum_size=1024)  # hashes (above) see plain bodies
     app.add_middleware(UnexpectedErrors)
     app.add_middleware(BodySizeLimit, max_bytes=settings.http.max_body_bytes)
+    # Inside the access log, so that a 429 is logged and measured; the probes and metrics
+    # (the ops routes) are exempt: an orchestrator's checks must never be refused.
+    app.add_middleware(
+        RateLimits,
+        limiter=app.state.limiter,
+        limits=settings.rate_limits,
+        tokens=app.state.tokens,
+        exempt={route.path for route in ops.router.routes if isinstance(route, APIRoute)},
+    )
     app.add_middleware(AccessLog, metrics=app.state.metrics)
     app.add_middleware(CorrelationIdMiddleware)
     return app

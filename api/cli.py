@@ -120,6 +120,7 @@ def create_admin(args: argparse.Namespace) -> None:
 
 
 def jobs(args: argparse.Namespace) -> None:
+    from api import live
     from api.db import Database
     from models.base import utcnow
     from services import idempotency, match_expiry
@@ -128,6 +129,8 @@ def jobs(args: argparse.Namespace) -> None:
     async def run() -> tuple[int, int]:
         settings = get_settings()
         database = Database.connect(settings.database_url)
+        bus = live.bus_for(settings)  # reminders wake the residents' open streams
+        live.attach(database, bus)
         try:
             async with database.transaction() as session:
                 sent = await due.send_due(session, utcnow())
@@ -139,6 +142,7 @@ def jobs(args: argparse.Namespace) -> None:
                 await idempotency.prune(session, utcnow())
             return sent.reminders, lapsed.matches
         finally:
+            await bus.close()
             await database.engine.dispose()
 
     sent, lapsed = asyncio.run(run())
@@ -150,6 +154,7 @@ def worker(args: argparse.Namespace) -> None:
 
     import httpx
 
+    from api import live
     from api.db import Database
     from api.worker import one_round, run_forever
 
@@ -158,6 +163,8 @@ def worker(args: argparse.Namespace) -> None:
 
     async def run() -> None:
         database = Database.connect(settings.database_url)
+        bus = live.bus_for(settings)  # reminders and lapsed matches wake open streams
+        live.attach(database, bus)
         try:
             if args.once:
                 async with httpx.AsyncClient(follow_redirects=False) as http:
@@ -166,6 +173,7 @@ def worker(args: argparse.Namespace) -> None:
             else:
                 await run_forever(database, settings, args.interval)
         finally:
+            await bus.close()
             await database.engine.dispose()
 
     asyncio.run(run())

@@ -9,6 +9,7 @@ from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.db import Database
+from api.live import Bus
 from api.ratelimit import RateLimiter
 from api.settings import Settings
 from models.api_keys import ApiKey, Scope
@@ -48,6 +49,8 @@ _geocoder = _state("geocoder", Geocoder)
 _webhook_policy = _state("webhook_policy", WebhookPolicy)
 _hasher = _state("hasher", PasswordHasher)
 _limiter = _state("limiter", RateLimiter)
+_database = _state("db", Database)
+_live = _state("live", Bus)
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -77,6 +80,9 @@ GeocoderDep = Annotated[Geocoder, Depends(_geocoder)]
 WebhookPolicyDep = Annotated[WebhookPolicy, Depends(_webhook_policy)]
 HasherDep = Annotated[PasswordHasher, Depends(_hasher)]
 LimiterDep = Annotated[RateLimiter, Depends(_limiter)]
+# For what outlives the request's own transaction (a stream reads in transactions of its own).
+DatabaseDep = Annotated[Database, Depends(_database)]
+LiveDep = Annotated[Bus, Depends(_live)]
 ClientAddress = Annotated[str, Depends(client_address)]
 # scope="function": the commit happens before the response is sent, so a client never sees
 # success for a write that then fails to commit.
@@ -133,6 +139,22 @@ async def _current_resident(
 
 
 CurrentResident = Annotated[Resident, Depends(_current_resident)]
+
+
+def _access_token(
+    _resident: CurrentResident,
+    token: Annotated[str | None, Depends(_bearer)],
+    key_header: Annotated[str | None, Depends(_api_key)],
+) -> str:
+    # The credential _principal accepted, which for a resident is an access token.
+    credential = key_header or token
+    if credential is None:
+        raise Unauthenticated("Sign in first: send `Authorization: Bearer <access token>`.")
+    return credential
+
+
+# A signed-in resident's access token itself, for a stream that checks it again as it goes.
+AccessToken = Annotated[str, Depends(_access_token)]
 
 
 def _scoped(scope: Scope) -> Any:

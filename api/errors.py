@@ -64,6 +64,12 @@ def problem_response(
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
+    return domain_problem(request, exc)
+
+
+def domain_problem(request: Request, exc: DomainError) -> JSONResponse:
+    """The problem response for a domain error, with the headers its kind calls for; also
+    for middleware, which answers before any exception handler is reached."""
     headers = {}
     errors = None
     if isinstance(exc, RateLimited):

@@ -45,6 +45,15 @@ class RateLimitSettings(BaseModel):
     refresh_per_client: str = "60/minute"
     # A six-digit code is guessable by brute force; an attendee needs one or two tries.
     check_in_per_resident: str = "5/minute;20/hour"
+    # Every request but the probes and /metrics (api/rate_limits.py), against runaway clients
+    # rather than normal use. A phone syncing after a day offline makes a few dozen requests
+    # in a burst: 10 a second sustained is far above that. An integrator backfilling pages
+    # through at up to 50 a second. The address limit counts on top of either, so it sits
+    # above one key's quota (an integrator runs from one host) with room for the many phones
+    # that share a community centre's wifi during an event.
+    per_resident: str = "600/minute"
+    per_api_key: str = "3000/minute"
+    per_address: str = "3600/minute"
 
 
 class TrustConfig(BaseModel):
@@ -87,6 +96,16 @@ class HttpSettings(BaseModel):
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
 
 
+class LiveSettings(BaseModel):
+    """The live notification stream (`GET /v1/notifications/stream`)."""
+
+    # How often an idle stream re-reads the database (so a lost wake-up only delays) and
+    # sends a comment that keeps proxies from closing it.
+    keepalive_s: float = Field(default=15.0, gt=0, le=300)
+    # Per server process: each open stream holds a connection and a task.
+    max_streams_per_resident: int = Field(default=5, ge=1, le=100)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KITH_", env_nested_delimiter="__", extra="ignore")
 
@@ -113,6 +132,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     rate_limits: RateLimitSettings = RateLimitSettings()
     http: HttpSettings = HttpSettings()
+    live: LiveSettings = LiveSettings()
     trust: TrustConfig = TrustConfig()
     matching: MatchingConfig = MatchingConfig()
     geocoder: GeocoderConfig = GeocoderConfig()

@@ -177,14 +177,9 @@ async def logout(session: AsyncSession, raw_token: str) -> None:
         await _revoke_family(session, token.family_id)
 
 
-async def signed_in_resident(
-    session: AsyncSession, settings: TokenSettings, access_token: str
-) -> Resident:
-    """The active resident an access token speaks for, if its sign-in has not been ended.
-
-    Checking the sign-in's family costs one indexed lookup per request; it is what makes
-    "sign out" and a detected token replay take effect at once rather than at expiry.
-    """
+def access_token_subject(settings: TokenSettings, access_token: str) -> tuple[uuid.UUID, uuid.UUID]:
+    """The resident and sign-in (family) a genuine, unexpired access token names. Reads no
+    database, so whether that sign-in has since ended is `signed_in_resident`'s to check."""
     try:
         claims = jwt.decode(
             access_token,
@@ -193,9 +188,20 @@ async def signed_in_resident(
             issuer=_ISSUER,
             options={"require": ["exp", "iat", "sub", "iss", "fam"]},
         )
-        resident_id, family_id = uuid.UUID(claims["sub"]), uuid.UUID(claims["fam"])
+        return uuid.UUID(claims["sub"]), uuid.UUID(claims["fam"])
     except (jwt.InvalidTokenError, ValueError) as exc:
         raise Unauthenticated("The access token is missing, expired or not valid.") from exc
+
+
+async def signed_in_resident(
+    session: AsyncSession, settings: TokenSettings, access_token: str
+) -> Resident:
+    """The active resident an access token speaks for, if its sign-in has not been ended.
+
+    Checking the sign-in's family costs one indexed lookup per request; it is what makes
+    "sign out" and a detected token replay take effect at once rather than at expiry.
+    """
+    resident_id, family_id = access_token_subject(settings, access_token)
     if not await _family_live(session, family_id, resident_id):
         raise Unauthenticated("This sign-in has ended. Sign in again.")
     resident = await session.get(Resident, resident_id)

@@ -14,7 +14,7 @@ from models.residents import Resident, ResidentStatus
 from models.ties import TieKind
 from models.trust import Block, BlockPublic, Connection, ConnectionStatus
 from models.vouches import Vouch
-from services import pairs, ties
+from services import changes, pairs, ties
 from services.errors import InvalidInput, NotFound
 from services.posts import FeedKey, paginate
 
@@ -73,6 +73,7 @@ async def block(session: AsyncSession, blocker: Resident, blocked_id: uuid.UUID)
             assert existing is not None
         else:
             await _sever(session, blocker.id, blocked_id)
+            changes.note_tie(session, blocker.id, blocked_id)  # each now hides the other
     return BlockPublic(
         resident_id=blocked_id, display_name=blocked.display_name, created_at=existing.created_at
     )
@@ -125,6 +126,7 @@ async def unblock(session: AsyncSession, blocker: Resident, blocked_id: uuid.UUI
     )
     if removed.rowcount != 1:
         raise NotFound("You have not blocked that resident.")
+    changes.note_tie(session, blocker.id, blocked_id)
 
 
 async def my_blocks(

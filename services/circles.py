@@ -25,34 +25,56 @@ async def circle(
     limit: int,
 ) -> Page[CircleMember]:
     """The viewer's ties, strongest first. Someone blocked either way is not listed."""
-    rows = await session.exec(
-        select(Tie)
-        .join(Resident, col(Resident.id) == Tie.other_id)
-        .where(Tie.resident_id == viewer.id)
-        .where(Resident.status == ResidentStatus.active)
-        .where(blocks.not_hidden_from(viewer.id, Tie.other_id))
-    )
-    summaries = ties.summarise(rows.all(), decay, ties.today())
+    summaries = await _summaries(session, viewer, decay)
     # Strongest first; the cursor key reuses the feed's (bucket, number, id) shape.
     page, next_cursor = paginate(
         ((FeedKey(0, -round(s.strength, 6), f"{other}"), other) for other, s in summaries.items()),
         cursor,
         limit,
     )
-    known = await names.names(session, page)
     return Page[CircleMember](
-        items=[
-            CircleMember(
-                id=other,
-                display_name=known[other],
-                kinds=summaries[other].kinds,
-                strength=round(summaries[other].strength, 3),
-                since=summaries[other].since,
-            )
-            for other in page
-        ],
-        next_cursor=next_cursor,
+        items=await _members(session, summaries, page), next_cursor=next_cursor
     )
+
+
+async def members_among(
+    session: AsyncSession, viewer: Resident, decay: ties.Decay, others: list[uuid.UUID]
+) -> list[CircleMember]:
+    """Those of `others` in the viewer's circle, as `circle` lists them (for sync)."""
+    if not others:
+        return []
+    summaries = await _summaries(session, viewer, decay, col(Tie.other_id).in_(others))
+    return await _members(session, summaries, [o for o in others if o in summaries])
+
+
+async def _summaries(
+    session: AsyncSession, viewer: Resident, decay: ties.Decay, *conditions: ColumnElement[bool]
+) -> dict[uuid.UUID, ties.TieSummary]:
+    rows = await session.exec(
+        select(Tie)
+        .join(Resident, col(Resident.id) == Tie.other_id)
+        .where(Tie.resident_id == viewer.id)
+        .where(Resident.status == ResidentStatus.active)
+        .where(blocks.not_hidden_from(viewer.id, Tie.other_id))
+        .where(*conditions)
+    )
+    return ties.summarise(rows.all(), decay, ties.today())
+
+
+async def _members(
+    session: AsyncSession, summaries: dict[uuid.UUID, ties.TieSummary], page: list[uuid.UUID]
+) -> list[CircleMember]:
+    known = await names.names(session, page)
+    return [
+        CircleMember(
+            id=other,
+            display_name=known[other],
+            kinds=summaries[other].kinds,
+            strength=round(summaries[other].strength, 3),
+            since=summaries[other].since,
+        )
+        for other in page
+    ]
 
 
 def audience_holds(viewer_id: uuid.UUID, visibility: Any, owner_id: Any) -> ColumnElement[bool]:

@@ -85,3 +85,11 @@ class Unavailable(DomainError):
     status = 503
     slug = "unavailable"
     title = "Service unavailable"
+
+
+class Gone(DomainError):
+    """What the caller asked to continue from no longer exists (a sync token too old)."""
+
+    status = 410
+    slug = "gone"
+    title = "Gone"

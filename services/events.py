@@ -29,9 +29,10 @@ from models.events import (
 from models.neighbourhoods import Neighbourhood, NeighbourhoodCell, NeighbourhoodConnector
 from models.notifications import NotificationKind
 from models.residents import NeighbourhoodRef, Resident
+from models.sync import SyncKind
 from models.trust import ResidentRef
 from models.webhooks import WebhookEventType
-from services import blocks, geo, notifications, posts, recurrence, webhooks
+from services import blocks, changes, geo, notifications, posts, recurrence, webhooks
 from services.errors import Forbidden, InvalidInput, NotFound, PreconditionFailed
 from services.posts import FeedKey, Reach, VersionMatch, paginate
 
@@ -227,6 +228,32 @@ async def visible(session: AsyncSession, viewer: Resident, event_id: uuid.UUID) 
     return event
 
 
+async def shown_among(
+    session: AsyncSession, viewer: Resident, reach: Reach | None, ids: list[uuid.UUID]
+) -> list[EventPublic]:
+    """Those of `ids` the viewer syncs: events in reach that are not over (cancelled ones
+    too, so a phone can say so), unless a block hides them; and every event they host."""
+    if not ids:
+        return []
+    hosted = set(
+        (
+            await session.exec(select(Event.id).where(col(Event.id).in_(ids), _hosting(viewer.id)))
+        ).all()
+    )
+    nearby: list[Event] = []
+    if reach is not None:
+        rows = await session.exec(
+            select(Event)
+            .where(col(Event.id).in_(ids), col(Event.cell).in_(reach.cells))
+            .where(or_(col(Event.last_ends_at).is_(None), col(Event.last_ends_at) > utcnow()))
+            .where(~_hidden_by_a_host(viewer.id))
+        )
+        nearby = [e for e in rows.all() if reach.distance_m(e.cell) <= reach.within_m]
+    shown = {e.id for e in nearby} | hosted
+    events = (await session.exec(select(Event).where(col(Event.id).in_(shown)))).all()
+    return [await describe(session, event) for event in events]
+
+
 async def read(session: AsyncSession, viewer: Resident, event_id: uuid.UUID) -> EventPublic:
     event = await visible(session, viewer, event_id)
     return await describe(session, event)
@@ -248,6 +275,9 @@ async def _bump(session: AsyncSession, event: Event, if_match: VersionMatch | No
             f"This event has changed (it is at version {event.version}); reload and try again."
         )
     read_version = event.version
+    # The old cell may be gone from `event` already: note the stored one.
+    stored = (await session.exec(select(Event.cell).where(Event.id == event.id))).one()
+    changes.note(session, SyncKind.event, event.id, changes.cell_audience(stored))
     values = {
         name: getattr(event, name)
         for name in (

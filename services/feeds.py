@@ -37,6 +37,19 @@ async def _load(
     return [by_id[i] for i in ids if i in by_id]
 
 
+def _shown_nearby(model: PostModel, viewer: Resident, reach: Reach) -> list[ColumnElement[bool]]:
+    """What a post in the viewer's feed satisfies (besides being live, and `reach.reaches`);
+    the query must join the owner as `Resident`."""
+    return [
+        col(model.cell).in_(reach.cells),
+        col(model.expires_at) > utcnow(),
+        col(model.owner_id) != viewer.id,
+        col(Resident.status) == ResidentStatus.active,
+        blocks.not_hidden_from(viewer.id, model.owner_id),
+        circles.audience_holds(viewer.id, model.visibility, model.owner_id),
+    ]
+
+
 async def nearby(
     session: AsyncSession,
     model: PostModel,
@@ -52,13 +65,7 @@ async def nearby(
     rows = await session.exec(
         select(model.id, model.cell, model.radius_m, model.created_at)
         .join(Resident, col(Resident.id) == model.owner_id)
-        .where(col(model.cell).in_(reach.cells))
-        .where(col(model.expires_at) > utcnow())
-        .where(model.owner_id != viewer.id)
-        .where(Resident.status == ResidentStatus.active)
-        .where(blocks.not_hidden_from(viewer.id, model.owner_id))
-        .where(circles.audience_holds(viewer.id, model.visibility, model.owner_id))
-        .where(*conditions)
+        .where(*_shown_nearby(model, viewer, reach), *conditions)
     )
     keyed = [
         (FeedKey.of(reach.bucket(cell), created_at, post_id), post_id)
@@ -67,6 +74,38 @@ async def nearby(
     ]
     ids, next_cursor = paginate(keyed, cursor, limit)
     return await _load(session, model, ids), next_cursor
+
+
+async def shown_among(
+    session: AsyncSession,
+    model: PostModel,
+    viewer: Resident,
+    reach: Reach,
+    live: ColumnElement[bool],
+    ids: Sequence[uuid.UUID],
+) -> list[tuple[Any, Resident]]:
+    """Those of `ids` that the viewer's nearby feed shows, on any page (for sync)."""
+    if not ids:
+        return []
+    rows = await session.exec(
+        select(model.id, model.cell, model.radius_m)
+        .join(Resident, col(Resident.id) == model.owner_id)
+        .where(col(model.id).in_(ids), live, *_shown_nearby(model, viewer, reach))
+    )
+    shown = [post_id for post_id, cell, radius_m in rows.all() if reach.reaches(cell, radius_m)]
+    return await _load(session, model, shown)
+
+
+async def owned_among(
+    session: AsyncSession, model: PostModel, owner: Resident, ids: Sequence[uuid.UUID]
+) -> list[tuple[Any, Resident]]:
+    """Those of `ids` that are the owner's own, in every state (for sync)."""
+    if not ids:
+        return []
+    rows = await session.exec(
+        select(model.id).where(col(model.id).in_(ids)).where(model.owner_id == owner.id)
+    )
+    return await _load(session, model, list(rows.all()))
 
 
 async def mine(

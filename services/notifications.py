@@ -11,9 +11,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.base import Page, new_id, utcnow
 from models.notifications import Notification, NotificationKind, NotificationPublic
 from models.residents import Resident
+from models.sync import SyncKind
 from models.webhooks import WebhookEventType
-from services import bulk, posts, webhooks
+from services import bulk, changes, posts, webhooks
 from services.errors import NotFound
+
+# session.info: the residents this transaction stored a notification for. The api layer
+# wakes their live streams once it commits (api/live.py); services never send anything.
+NOTIFIED = "kith.notifications.notified"
 
 
 async def notify(
@@ -47,7 +52,9 @@ async def notify(
         .returning(col(Notification.id), col(Notification.resident_id))
     )
     made = list(result.all())
+    session.info.setdefault(NOTIFIED, set()).update(resident_id for _, resident_id in made)
     for notification_id, resident_id in made:  # for the integrator's push gateway: ids only
+        changes.note(session, SyncKind.notification, notification_id)
         await webhooks.emit(
             session, WebhookEventType.notification_created,
             notification_id=notification_id, resident_id=resident_id,
@@ -85,10 +92,10 @@ async def inbox(
     next_cursor = None
     if len(rows) > limit:
         next_cursor = posts.encode_time_cursor(page[-1].created_at, page[-1].id)
-    return Page[NotificationPublic](items=[_public(n) for n in page], next_cursor=next_cursor)
+    return Page[NotificationPublic](items=[public(n) for n in page], next_cursor=next_cursor)
 
 
-def _public(notification: Notification) -> NotificationPublic:
+def public(notification: Notification) -> NotificationPublic:
     return NotificationPublic(
         id=notification.id,
         kind=notification.kind,
@@ -109,4 +116,4 @@ async def mark_read(
     if notification.read_at is None:
         notification.read_at = utcnow()
         session.add(notification)
-    return _public(notification)
+    return public(notification)

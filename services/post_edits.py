@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.base import utcnow
 from models.posts import PostUpdateFields
 from models.residents import Resident, ResidentStatus
-from services import blocks, circles, posts
+from services import blocks, changes, circles, posts
 from services.errors import NotFound, PreconditionFailed
 from services.feeds import Post, PostModel
 from services.posts import Reach, VersionMatch
@@ -96,6 +96,7 @@ async def write(
             f"This {noun} has changed (it is at version {post.version}); reload and try again."
         )
     model = type(post)
+    changes.note(session, changes.POST_KINDS[model], post.id, changes.cell_audience(post.cell))
     # Conditional on the version read, so two concurrent edits cannot both win.
     result = await session.exec(
         update(model)

@@ -23,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import utcnow
 from models.ties import MUTUAL_KINDS, Tie, TieKind
-from services import bulk
+from services import bulk, changes
 
 WEIGHTS = {
     TieKind.connected: 0.6,
@@ -113,6 +113,7 @@ async def record_tie(
         }
         for x, y in _sides(a, b, kind)
     ]
+    changes.note_tie(session, a, b)
     insert = bulk.insert(session, Tie).values(rows)
     newer = insert.excluded.last_at > Tie.last_at
     await session.exec(
@@ -136,6 +137,7 @@ async def withdraw_tie(session: AsyncSession, a: uuid.UUID, b: uuid.UUID, kind: 
     pair = or_(
         *((col(Tie.resident_id) == x) & (col(Tie.other_id) == y) for x, y in _sides(a, b, kind))
     )
+    changes.note_tie(session, a, b)
     await session.exec(update(Tie).where(pair, col(Tie.kind) == kind).values(times=Tie.times - 1))
     await session.exec(delete(Tie).where(pair, col(Tie.kind) == kind, col(Tie.times) <= 0))
 

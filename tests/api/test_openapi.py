@@ -89,6 +89,8 @@ PUBLISHED_OPERATION_IDS = {
     "assisted-take-step",
     "notifications-inbox",
     "notifications-mark-read",
+    "notifications-stream",
+    "sync-changes",
     "webhooks-create",
     "webhooks-list-webhooks",
     "webhooks-remove",

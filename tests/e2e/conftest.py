@@ -24,10 +24,17 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, url: str, env: dict[str, str], log: Path) -> None:
+    def __init__(
+        self,
+        url: str,
+        env: dict[str, str],
+        log: Path,
+        process: subprocess.Popen[bytes] | None = None,
+    ) -> None:
         self.url = url
         self.env = env
         self.log = log
+        self.process = process  # for tests that stop it themselves
 
 
 @pytest.fixture
@@ -67,7 +74,7 @@ def _serving(database: str, workdir: Path, **extra_env: str) -> Iterator[Server]
                     pass
                 assert time.monotonic() < deadline, log.read_text()
                 time.sleep(0.2)
-            yield Server(url, env, log)
+            yield Server(url, env, log, process)
         finally:
             process.terminate()
             process.wait(timeout=20)
