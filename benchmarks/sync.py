@@ -15,12 +15,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from feeds import seed  # run as `python benchmarks/sync.py`: its folder is on the path
 from sqlalchemy import update
 from sqlmodel import col, select
 
 from api.db import Database
 from api.migrate import upgrade
-from benchmarks.feeds import seed
 from models.offers import Offer
 from models.residents import Resident
 from models.sync import SyncKind
