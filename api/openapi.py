@@ -42,6 +42,39 @@ def _add_problem_schemas(schema: dict[str, Any]) -> None:
         components.pop(unused, None)
 
 
+_RATE_LIMIT_HEADERS = {
+    "RateLimit-Policy": {
+        "description": "The quotas this request counted against (draft-ietf-httpapi-ratelimit-"
+        'headers), e.g. `"address";q=3600;w=60, "resident";q=600;w=60`.',
+        "schema": {"type": "string"},
+    },
+    "RateLimit": {
+        "description": "The quota nearest to refusing: remaining requests and seconds until it "
+        'resets, e.g. `"resident";r=598;t=60`.',
+        "schema": {"type": "string"},
+    },
+}
+_RETRY_AFTER = {
+    "description": "Seconds to wait before trying again.",
+    "schema": {"type": "integer"},
+}
+
+
+def _declare_rate_limits(schema: dict[str, Any]) -> None:
+    """Every operation but the probes and metrics (`ops`) is rate limited: its answers name
+    the quotas, and it may answer 429 (api/rate_limits.py)."""
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            if operation.get("tags") == ["ops"]:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status, response in responses.items():
+                if status.startswith("2"):
+                    response.setdefault("headers", {}).update(_RATE_LIMIT_HEADERS)
+            too_many = responses.setdefault("429", _problem(429))
+            too_many["headers"] = {**_RATE_LIMIT_HEADERS, "Retry-After": _RETRY_AFTER}
+
+
 def _declare_common_errors(schema: dict[str, Any]) -> None:
     """Errors any operation can meet: 500 everywhere, 413 wherever a body is accepted, and
     422 (as a problem, replacing FastAPI's own shape) wherever there is input to validate."""
@@ -65,6 +98,7 @@ def build(app: FastAPI) -> dict[str, Any]:
         )
         _add_problem_schemas(schema)
         _declare_common_errors(schema)
+        _declare_rate_limits(schema)
         app.openapi_schema = schema
     return app.openapi_schema
 

@@ -158,6 +158,18 @@ async def test_every_error_is_documented_as_a_problem(app: FastAPI) -> None:
                 assert list(response["content"]) == ["application/problem+json"], (path, status)
 
 
+async def test_rate_limits_are_declared_wherever_they_apply(app: FastAPI) -> None:
+    for method, path, operation in _operations(app.openapi()):
+        responses = operation["responses"]
+        if path in ("/healthz", "/readyz", "/metrics"):
+            assert "429" not in responses, (method, path)
+            continue
+        assert "Retry-After" in responses["429"]["headers"], (method, path)
+        for status, response in responses.items():
+            if status.startswith("2"):
+                assert {"RateLimit", "RateLimit-Policy"} <= response["headers"].keys(), path
+
+
 def _unbounded(schema: dict[str, Any], components: dict[str, Any], where: str) -> list[str]:
     if "$ref" in schema:
         name = schema["$ref"].rsplit("/", 1)[-1]
