@@ -5,6 +5,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
+from pydantic import ConfigDict
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
@@ -44,6 +45,8 @@ class ApiKey(SQLModel, table=True):
 
 
 class ApiKeyCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
     name: str = Field(min_length=1, max_length=80, description='e.g. "Food bank rota system".')
     resident_id: uuid.UUID = Field(
         description="The account the key acts as (an organisation's account, say)."

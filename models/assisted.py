@@ -5,6 +5,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
+from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, enum_column, utcnow
@@ -44,6 +45,8 @@ class AssistedResident(SQLModel, table=True):
 
 
 class Consent(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
     given_by: str = Field(
         min_length=1,
         max_length=120,
@@ -54,6 +57,8 @@ class Consent(SQLModel):
 
 
 class AssistedResidentCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
     display_name: DisplayName = Field(max_length=80)
     address: str = Field(
         min_length=3,
@@ -87,6 +92,8 @@ class MatchStep(StrEnum):
 
 
 class StepOnBehalf(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
     contact: str | None = Field(
         default=None,
         min_length=3,

@@ -4,6 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
+from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, new_id, utcnow
@@ -39,6 +40,8 @@ class TokenPair(SQLModel):
 
 
 class RefreshRequest(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
     refresh_token: str = Field(min_length=1, max_length=128)
 
 

@@ -5,6 +5,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
+from pydantic import ConfigDict
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -29,6 +30,8 @@ class Device(SQLModel, table=True):
 
 
 class DeviceCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
     platform: Platform
     push_token: str = Field(min_length=8, max_length=512, description="From APNs, FCM or Web Push.")
 

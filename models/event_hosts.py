@@ -4,6 +4,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
+from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, utcnow
@@ -37,6 +38,8 @@ class HostStatus(StrEnum):
 
 
 class HostInvite(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
     resident_id: uuid.UUID = Field(
         description="Someone you have a `connected`, `met` or `helped` tie with."
     )

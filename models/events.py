@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, ClassVar
 
-from pydantic import StringConstraints, model_validator
+from pydantic import ConfigDict, StringConstraints, model_validator
 from sqlmodel import Field, SQLModel
 
 from models.base import (
@@ -100,6 +100,8 @@ class OccurrenceChange(SQLModel, table=True):
 
 
 class VenueIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
     name: VenueName = Field(max_length=120, description="e.g. 'St Mary's church hall'.")
     address: ShortText = Field(default="", max_length=300)
     lat: float = Field(ge=-90, le=90, description="The venue's latitude: a public place.")
@@ -121,6 +123,8 @@ class EventTimes(SQLModel):
 
 
 class EventCreate(EventTimes):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
     kind: EventKind
     title: EventTitle = Field(max_length=120)
     description: LongText = Field(default="", max_length=2000)
@@ -146,6 +150,8 @@ class EventCreate(EventTimes):
 class EventUpdate(SQLModel):
     """Send only what changes; null clears `capacity` or `rrule`. Changing the times or the
     rule moves every occurrence."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     NULLABLE: ClassVar[frozenset[str]] = frozenset({"capacity", "rrule"})
 
@@ -189,6 +195,8 @@ class EventPublic(SQLModel):
 
 class OccurrenceMove(EventTimes):
     """New times for one occurrence."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
 
 class OccurrencePublic(SQLModel):
@@ -234,6 +242,8 @@ class Rsvp(SQLModel, table=True):
 
 
 class RsvpCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
     occurrence: date = Field(description="Which occurrence: its original local date.")
     answer: RsvpAnswer
 
@@ -297,6 +307,8 @@ class CheckInCode(SQLModel):
 
 
 class CheckInCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
     occurrence: date
     code: CheckInDigits | None = Field(default=None, description="Six digits, from the host.")
     resident_id: uuid.UUID | None = Field(
@@ -311,6 +323,8 @@ class CheckInPublic(SQLModel):
 
 
 class KeepInTouchCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
     occurrence: date
     resident_ids: list[uuid.UUID] = Field(
         min_length=1, max_length=50, description="Others who checked in at this occurrence."

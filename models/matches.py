@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import StringConstraints
+from pydantic import ConfigDict, StringConstraints
 from sqlalchemy import JSON, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -131,6 +131,8 @@ class Candidate(SQLModel):
 
 
 class MatchCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
     helper_id: uuid.UUID | None = Field(
         default=None,
         description="The candidate to ask. Leave out to volunteer yourself as the helper.",
@@ -145,12 +147,16 @@ class MatchCreate(SQLModel):
 
 
 class MatchAccept(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
     contact: Contact | None = Field(
         default=None, description="How the requester can reach you once they confirm."
     )
 
 
 class MatchConfirm(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
     contact: Contact | None = Field(
         default=None, description="How the helper can reach you, shared once you confirm."
     )
@@ -163,6 +169,8 @@ class MatchConfirm(SQLModel):
 
 
 class MatchThanks(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
     message: Note = Field(min_length=1, max_length=500)
 
 

@@ -4,6 +4,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
+from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
 from models.matches import MatchStatus
@@ -12,6 +13,8 @@ from models.trust import ResidentRef
 
 
 class ReviewDecision(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
     reason: str = Field(
         min_length=1,
         max_length=1000,
@@ -47,6 +50,8 @@ class QueueItem(SQLModel):
 
 
 class SuspensionDecision(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
     reason: str = Field(
         min_length=1, max_length=1000, description="For the audit log and other connectors."
     )

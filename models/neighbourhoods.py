@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import StringConstraints
+from pydantic import ConfigDict, StringConstraints
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, new_id, utcnow
@@ -55,6 +55,8 @@ class NeighbourhoodConnector(SQLModel, table=True):
 
 
 class NeighbourhoodCreate(NeighbourhoodBase):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
     lat: float = Field(ge=-90, le=90, description="Latitude of the area's centre (a public place).")
     lon: float = Field(ge=-180, le=180, description="Longitude of the area's centre.")
     radius_m: int = Field(

@@ -4,6 +4,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
+from pydantic import ConfigDict
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
@@ -33,10 +34,14 @@ class Offer(PostColumns, table=True):
 
 
 class OfferCreate(PostCreateFields):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
     pass
 
 
 class OfferUpdate(PostUpdateFields):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
     status: OfferStatus | None = Field(
         default=None, description="`paused` hides it for a while; `closed` ends it."
     )

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, ClassVar
 
-from pydantic import StringConstraints, model_validator
+from pydantic import ConfigDict, StringConstraints, model_validator
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
@@ -32,6 +32,8 @@ class Weekday(StrEnum):
 
 
 class WeeklyWindow(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
     day: Weekday
     start: ClockTime = Field(description="Local time, 24-hour `HH:MM`.")
     end: ClockTime = Field(description="Local time, after `start`.")
@@ -45,6 +47,8 @@ class WeeklyWindow(SQLModel):
 
 class Availability(SQLModel):
     """When the poster can help (or needs it). Both lists empty means "ask me"."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     weekly: list[WeeklyWindow] = Field(default_factory=list, max_length=21)
     dates: list[date] = Field(

@@ -5,6 +5,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
+from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, enum_column, new_id, utcnow
@@ -60,6 +61,8 @@ class Report(SQLModel, table=True):
 
 
 class ReportCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
     subject_type: ReportSubject
     subject_id: uuid.UUID
     reason: ReportReason
@@ -69,6 +72,8 @@ class ReportCreate(SQLModel):
 
 
 class ReportResolve(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
     action: str = Field(
         min_length=1, max_length=1000, description="What was done: for the audit log."
     )

@@ -5,6 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
 
+from pydantic import ConfigDict
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
@@ -54,6 +55,8 @@ class HelpRequest(PostColumns, table=True):
 
 
 class HelpRequestCreate(PostCreateFields):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
     urgency: Urgency = Urgency.normal
     needed_by: datetime | None = Field(default=None, description="When the help is needed by.")
     helpers_needed: int = Field(default=1, ge=1, le=10)
@@ -64,6 +67,8 @@ class HelpRequestCreate(PostCreateFields):
 
 
 class HelpRequestUpdate(PostUpdateFields):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
     NULLABLE: ClassVar[frozenset[str]] = frozenset({"needed_by"})
 
     urgency: Urgency | None = None

@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import EmailStr, StringConstraints, model_validator
+from pydantic import ConfigDict, EmailStr, StringConstraints, model_validator
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
@@ -76,12 +76,16 @@ class Resident(ResidentBase, table=True):
 class HomeLocation(SQLModel):
     """A point the phone sends; Kith keeps only the H3 cell that holds it."""
 
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
     lat: float = Field(ge=-90, le=90, description="Latitude in degrees (WGS 84). Not stored.")
     lon: float = Field(ge=-180, le=180, description="Longitude in degrees (WGS 84). Not stored.")
 
 
 class QuietHours(SQLModel):
     """A daily stretch when you are not to be asked; it may run past midnight."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     start: ClockTime = Field(description="Local time, 24-hour `HH:MM`.")
     end: ClockTime = Field(description="Local time; before `start` runs past midnight.")
@@ -94,6 +98,8 @@ class QuietHours(SQLModel):
 
 
 class ResidentCreate(ResidentBase):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
     email: EmailStr = Field(max_length=254, description="Private; used to sign in.")
     password: Password = Field(description="10 to 128 characters; not a common password.")
     home: HomeLocation = Field(
@@ -108,6 +114,8 @@ class ResidentCreate(ResidentBase):
 
 class ResidentUpdate(SQLModel):
     """Every field optional: send only what changes."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     display_name: DisplayName | None = Field(default=None, max_length=80)
     bio: str | None = Field(default=None, max_length=500)

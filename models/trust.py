@@ -5,6 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
+from pydantic import ConfigDict
 from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
@@ -28,6 +29,8 @@ class Block(SQLModel, table=True):
 
 
 class BlockCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
     resident_id: uuid.UUID = Field(description="The resident to block.")
 
 
@@ -78,6 +81,8 @@ class Connection(SQLModel, table=True):
 
 
 class ConnectionCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
     resident_id: uuid.UUID = Field(description="Who you would like to connect with.")
     message: str = Field(default="", max_length=280, description="Optional: how you know them.")
 

@@ -3,6 +3,7 @@
 import uuid
 from datetime import datetime
 
+from pydantic import ConfigDict
 from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
@@ -34,6 +35,8 @@ class Vouch(SQLModel, table=True):
 
 
 class VouchCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
     resident_id: uuid.UUID = Field(description="Someone you know in person.")
     note: str = Field(
         default="",

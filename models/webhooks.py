@@ -5,6 +5,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
+from pydantic import ConfigDict
 from sqlalchemy import JSON, Index
 from sqlmodel import Field, SQLModel
 
@@ -72,6 +73,8 @@ class WebhookDelivery(SQLModel, table=True):
 
 
 class WebhookCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
     url: str = Field(
         min_length=8,
         max_length=500,
