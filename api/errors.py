@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.db_faults import RETRY_AFTER_S, database_unavailable
 from services.errors import DomainError, InvalidInput, RateLimited
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -161,9 +162,20 @@ class UnexpectedErrors:
             log_unexpected(exc)
             if started:
                 return  # the client sees a cut-off response; nothing more can be sent
-            response = problem_response(
-                Request(scope), 500, detail="Something went wrong on our side. It has been logged."
-            )
+            if database_unavailable(exc):  # its transaction never committed: safe to retry
+                response = problem_response(
+                    Request(scope),
+                    503,
+                    detail="Kith cannot reach its database just now. Nothing was saved; "
+                    "try again in a few seconds.",
+                    headers={"Retry-After": str(RETRY_AFTER_S)},
+                )
+            else:
+                response = problem_response(
+                    Request(scope),
+                    500,
+                    detail="Something went wrong on our side. It has been logged.",
+                )
             await response(scope, receive, send)
 
 

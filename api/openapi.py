@@ -76,8 +76,8 @@ def _declare_rate_limits(schema: dict[str, Any]) -> None:
 
 
 def _declare_common_errors(schema: dict[str, Any]) -> None:
-    """Errors any operation can meet: 500 everywhere, 413 wherever a body is accepted, and
-    422 (as a problem, replacing FastAPI's own shape) wherever there is input to validate."""
+    """Errors any operation can meet: 500 and 503 everywhere, 413 wherever a body is accepted,
+    and 422 (as a problem, replacing FastAPI's own shape) wherever there is input to validate."""
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
             responses = operation.setdefault("responses", {})
@@ -86,6 +86,8 @@ def _declare_common_errors(schema: dict[str, Any]) -> None:
             if "requestBody" in operation or operation.get("parameters"):
                 responses["422"] = _problem(422)
             responses.setdefault("500", _problem(500))
+            # The database out of reach (api/db_faults.py): nothing was saved, try again.
+            responses.setdefault("503", _problem(503))
 
 
 def build(app: FastAPI) -> dict[str, Any]:
