@@ -135,13 +135,17 @@ async def test_two_replicas_under_one_workload(
 
     assert sorted(r.status_code for r in accepts) == [200] + [409] * 9
 
-    assert [r.status_code for r in looks].count(200) == PER_RESIDENT
-    assert {r.status_code for r in looks[PER_RESIDENT:]} == {429}
+    # Shared, 40 spread over two replicas are cut at the quota (unshared, all 40 would pass).
+    # The sliding window weighs the previous minute, so a run across a minute's turn may let
+    # one more through.
+    allowed = [r.status_code for r in looks].count(200)
+    assert PER_RESIDENT <= allowed <= PER_RESIDENT + 1, allowed
+    assert {r.status_code for r in looks} == {200, 429}
 
     ids_by_event: dict[str, set[str]] = defaultdict(set)
     for arrived in hook.received:
         payload: dict[str, Any] = json.loads(arrived.body)
         event = json.dumps([payload["type"], payload["data"]], sort_keys=True)
         ids_by_event[event].add(arrived.headers["webhook-id"])
-    assert len(ids_by_event) == expected
-    assert all(len(ids) == 1 for ids in ids_by_event.values())
+    assert len(ids_by_event) == expected, sorted(ids_by_event)
+    assert [e for e, ids in ids_by_event.items() if len(ids) != 1] == []
