@@ -64,7 +64,9 @@ def _serving(database: str, workdir: Path, **extra_env: str) -> Iterator[Server]
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
+            # Generous: a loaded CI machine (both databases run at once) can be slow to start
+            # a server that also seeds demo data; the deadline only stops a hung start.
+            deadline = time.monotonic() + 180
             while True:
                 assert process.poll() is None, log.read_text()
                 try:
