@@ -8,6 +8,7 @@ import sqlite3
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,10 +21,11 @@ from sqlmodel import col, select
 
 from api.app import create_app
 from api.db import Database
+from api.migrate import upgrade
 from models.requests import HelpRequest
 from tests.api.test_requests import request_body
 from tests.conftest import test_settings as settings_for
-from tests.databases import backend
+from tests.databases import backend, fresh_database
 from tests.factories import registration
 from tests.support.tcp_proxy import TcpProxy, proxied
 
@@ -68,6 +70,15 @@ async def _requests_titled(database_url: str, title: str) -> int:
         await direct.engine.dispose()
 
 
+@pytest.fixture
+async def own_database(tmp_path: Path) -> AsyncIterator[str]:
+    """A database of its own: these tests commit for real, and what they leave (residents
+    and requests at the shared test home) must not appear in other tests' feeds."""
+    async with fresh_database(tmp_path) as url:
+        await upgrade(url)
+        yield url
+
+
 postgres_only = pytest.mark.skipif(
     backend() != "postgres", reason="a server to cut off needs the PostgreSQL run"
 )
@@ -75,8 +86,9 @@ postgres_only = pytest.mark.skipif(
 
 @postgres_only
 async def test_while_the_database_is_away_answers_are_503_and_it_recovers_by_itself(
-    database_url: str,
+    own_database: str,
 ) -> None:
+    database_url = own_database
     target = make_url(database_url)
     async with proxied(target.host or "127.0.0.1", target.port or 5432) as proxy:
         async with serving(_through(proxy, database_url)) as (client, _app):
@@ -97,7 +109,8 @@ async def test_while_the_database_is_away_answers_are_503_and_it_recovers_by_its
 
 
 @postgres_only
-async def test_the_database_going_away_mid_request_saves_nothing(database_url: str) -> None:
+async def test_the_database_going_away_mid_request_saves_nothing(own_database: str) -> None:
+    database_url = own_database
     title = f"Half-written {uuid.uuid4().hex[:8]}"
     target = make_url(database_url)
     async with proxied(target.host or "127.0.0.1", target.port or 5432) as proxy:
@@ -125,7 +138,8 @@ async def test_the_database_going_away_mid_request_saves_nothing(database_url: s
 
 
 @pytest.mark.skipif(backend() != "sqlite", reason="SQLite's own lock")
-async def test_a_write_lock_held_past_the_busy_timeout_is_a_503(database_url: str) -> None:
+async def test_a_write_lock_held_past_the_busy_timeout_is_a_503(own_database: str) -> None:
+    database_url = own_database
     title = f"Locked out {uuid.uuid4().hex[:8]}"
     path = make_url(database_url).database
     assert path is not None
