@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
 from asgi_correlation_id import CorrelationIdMiddleware
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 from starlette.middleware.gzip import GZipMiddleware
 
@@ -14,6 +14,7 @@ from api.db import Database
 from api.errors import UnexpectedErrors, install_error_handlers
 from api.middleware import AccessLog, BodySizeLimit, Metrics
 from api.not_modified import ConditionalGet
+from api.nul_bytes import refuse_nul_bytes
 from api.rate_limits import RateLimits
 from api.ratelimit import RateLimiter
 from api.routes import (
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         description=DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=openapi.operation_id,
+        dependencies=[Depends(refuse_nul_bytes)],
     )
     app.state.settings = settings
     app.state.tokens = settings.auth.tokens()

@@ -35,9 +35,11 @@ def _if_match(
     versions = set()
     for tag in if_match.split(","):
         tag = tag.strip()
-        # Weak tags never match under If-Match (RFC 9110 strong comparison).
-        if len(tag) >= 2 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit():
-            versions.add(int(tag[1:-1]))
+        # Weak tags never match under If-Match (RFC 9110 strong comparison). ASCII digits
+        # only: "²" is a digit to str.isdigit, not to int().
+        body = tag[1:-1]
+        if len(tag) >= 2 and tag[0] == tag[-1] == '"' and body.isascii() and body.isdigit():
+            versions.add(int(body))
     return VersionMatch(versions=frozenset(versions))
 
 

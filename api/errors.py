@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.db_faults import RETRY_AFTER_S, database_unavailable
-from services.errors import DomainError, InvalidInput, RateLimited
+from services.errors import DomainError, InvalidInput, RateLimited, SignInAgain
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 logger = logging.getLogger("kith.errors")
@@ -77,9 +77,13 @@ def domain_problem(request: Request, exc: DomainError) -> JSONResponse:
         headers["Retry-After"] = str(exc.retry_after_s)
     if exc.status == 401:
         headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, SignInAgain):
+        headers["WWW-Authenticate"] = (
+            f'Bearer error="insufficient_user_authentication", max_age={exc.max_age_s}'
+        )
     if isinstance(exc, InvalidInput) and exc.field:
         # Fields name their place like FastAPI's own errors: the body unless said otherwise.
-        located = exc.field[0] in ("query", "header", "path")
+        located = exc.field[0] in ("body", "query", "header", "path")
         loc = list(exc.field) if located else ["body", *exc.field]
         errors = [FieldError(loc=loc, msg=exc.detail, type=exc.slug)]
     return problem_response(
@@ -112,6 +116,18 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:
+        # FastAPI's bare 400 for a body it could not parse at all (not UTF-8, nested deeper
+        # than the JSON parser goes, a broken form): a bad payload, so a 422 like the
+        # malformed JSON that FastAPI itself reports as a validation error.
+        return problem_response(
+            request,
+            422,
+            slug="validation",
+            title="The request is not valid",
+            detail="The request body could not be parsed.",
+            errors=[FieldError(loc=["body"], msg="Could not be parsed.", type="body_unparseable")],
+        )
     detail = exc.detail if isinstance(exc.detail, str) else None
     headers = dict(exc.headers) if exc.headers else None
     return problem_response(request, exc.status_code, detail=detail, headers=headers)

@@ -24,8 +24,11 @@ class AuditAction(StrEnum):
 
 
 class AuditEntry(SQLModel, table=True):
-    """Never updated, never deleted: database triggers refuse both (see the migration).
-    No foreign keys either, so that removing a resident cannot rewrite the record."""
+    """Never deleted, and updated only to redact: database triggers refuse anything else (see
+    the migrations). When a resident erases their account, their name and email leave the
+    entry's words and `redacted_at` moves on; the ids, action and time never change, so the
+    entry keeps its actor and subject as ids of a scrubbed account: a pseudonym. No foreign
+    keys, so that removing a resident cannot rewrite the record."""
 
     __tablename__ = "audit_entry"
 
@@ -39,6 +42,7 @@ class AuditEntry(SQLModel, table=True):
     before: dict[str, object] | None = Field(default=None, sa_type=JSON)
     after: dict[str, object] | None = Field(default=None, sa_type=JSON)
     reason: str = Field(default="", max_length=1000)
+    redacted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class AuditEntryPublic(SQLModel):
@@ -52,3 +56,7 @@ class AuditEntryPublic(SQLModel):
     before: dict[str, object] | None
     after: dict[str, object] | None
     reason: str
+    redacted_at: datetime | None = Field(
+        default=None,
+        description="When an erased account's name and email were taken out of this entry.",
+    )

@@ -36,6 +36,9 @@ async def register(
 ) -> AssistedResidentPublic:
     """Geocoded first: a failed or ambiguous lookup creates nothing. The home must lie in
     one of the connector's neighbourhoods."""
+    if not await neighbourhoods.connects_anywhere(session, connector.id):
+        # Before the lookup: nobody but a connector sends a neighbour's address out.
+        raise NotFound("Not found.")
     cell = await geocoder.cell_of(data.address, FINE_RESOLUTION)
     where = await authority.over_cell(session, connector, cell)
     resident = Resident(

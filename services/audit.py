@@ -7,7 +7,7 @@ from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.audit import AuditAction, AuditEntry, AuditEntryPublic
-from models.base import Page
+from models.base import Page, utcnow
 from models.neighbourhoods import NeighbourhoodConnector
 from models.residents import Resident
 from services import names
@@ -38,6 +38,19 @@ async def record(
             reason=reason[:1000],
         )
     )
+
+
+def redact(
+    entry: AuditEntry,
+    reason: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    """The one change the log allows (the database refuses any other): an erased resident's
+    name and email taken out of an entry's words, marked with a new `redacted_at`. Its ids,
+    action and time never change."""
+    entry.reason, entry.before, entry.after = reason[:1000], before, after
+    entry.redacted_at = utcnow()
 
 
 async def entries(
@@ -79,6 +92,7 @@ async def entries(
                 before=e.before,
                 after=e.after,
                 reason=e.reason,
+                redacted_at=e.redacted_at,
             )
             for e in page
         ],

@@ -4,7 +4,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import jwt
 from sqlalchemy import func, update
@@ -166,6 +166,15 @@ async def _family_live(session: AsyncSession, family_id: uuid.UUID, resident_id:
     return links > 0 and revoked == 0
 
 
+async def signed_in_at(session: AsyncSession, family_id: uuid.UUID) -> datetime | None:
+    """When this sign-in began: the password was given then. Its first link is kept while
+    the family lives (a spent link must stay, or a replay of it would go unnoticed)."""
+    started = await session.exec(
+        select(func.min(RefreshToken.created_at)).where(RefreshToken.family_id == family_id)
+    )
+    return started.one()
+
+
 async def logout(session: AsyncSession, raw_token: str) -> None:
     """End the sign-in that this refresh token belongs to. Unknown tokens are ignored."""
     token = (
@@ -188,7 +197,8 @@ def access_token_subject(settings: TokenSettings, access_token: str) -> tuple[uu
             issuer=_ISSUER,
             options={"require": ["exp", "iat", "sub", "iss", "fam"]},
         )
-        return uuid.UUID(claims["sub"]), uuid.UUID(claims["fam"])
+        # str() first: a claim of another JSON type is a malformed id, not a crash.
+        return uuid.UUID(str(claims["sub"])), uuid.UUID(str(claims["fam"]))
     except (jwt.InvalidTokenError, ValueError) as exc:
         raise Unauthenticated("The access token is missing, expired or not valid.") from exc
 

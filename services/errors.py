@@ -37,6 +37,18 @@ class Unauthenticated(DomainError):
     title = "Not signed in"
 
 
+class SignInAgain(Unauthenticated):
+    """Step-up (RFC 9470): the act needs a sign-in with the password in the last `max_age_s`
+    seconds, not only a valid token."""
+
+    slug = "sign-in-again"
+    title = "Sign in again to confirm"
+
+    def __init__(self, detail: str, max_age_s: int) -> None:
+        super().__init__(detail)
+        self.max_age_s = max_age_s
+
+
 class Forbidden(DomainError):
     """Only for acts on things the caller may see but not do (seeing is handled by NotFound)."""
 
@@ -58,7 +70,7 @@ class InvalidInput(DomainError):
     slug = "invalid-input"
     title = "Invalid input"
 
-    def __init__(self, detail: str, field: tuple[str, ...] = ()) -> None:
+    def __init__(self, detail: str, field: tuple[str | int, ...] = ()) -> None:
         super().__init__(detail)
         self.field = field
 

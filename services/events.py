@@ -427,7 +427,8 @@ async def in_reach(
     """Every occurrence in the window at a venue in reach, not hosted by anyone on either
     side of a block with the viewer."""
     start, end = window
-    if not start < end <= start + MAX_WINDOW:
+    in_calendar = recurrence.EARLIEST <= start < end <= recurrence.LATEST
+    if not in_calendar or end > start + MAX_WINDOW:
         raise InvalidInput(
             "`to` must be after `from`, and at most 92 days later.", field=("query", "to")
         )

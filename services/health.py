@@ -35,9 +35,12 @@ WINDOW = timedelta(days=90)
 UNMET_AFTER = timedelta(hours=24)
 
 
-async def _area(session: AsyncSession, viewer: Resident, neighbourhood_id: uuid.UUID) -> set[str]:
+async def _area(
+    session: AsyncSession, viewer: Resident, neighbourhood_id: uuid.UUID, admins: bool = True
+) -> set[str]:
+    """The neighbourhood's cells, for its connectors (and, with `admins`, for admins)."""
     connects = await session.get(NeighbourhoodConnector, (neighbourhood_id, viewer.id))
-    if connects is None and not viewer.is_admin:
+    if connects is None and not (admins and viewer.is_admin):
         raise NotFound("No such neighbourhood.")
     cells = set(
         (
@@ -205,8 +208,9 @@ async def outreach(
     cursor: str | None,
     limit: int,
 ) -> Page[OutreachEntry]:
-    """Only residents who said a connector may reach out to them, by name."""
-    area = await _area(session, viewer, neighbourhood_id)
+    """Only residents who said a connector may reach out to them, by name. Not for admins
+    as such: the yes was to the neighbourhood's connectors, and the list says who is isolated."""
+    area = await _area(session, viewer, neighbourhood_id, admins=False)
     people_rows = await _people(session, area)
     willing = {p for p, (_, open_) in people_rows.items() if open_}
     ties = await _tie_counts(session, willing)

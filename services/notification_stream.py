@@ -25,6 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.notifications import Notification, NotificationPublic
 from services.errors import InvalidInput
 from services.notifications import public
+from services.posts import decode_base64url
 
 # Longer than any transaction that stores notifications stays open, plus clock skew between
 # servers: a notification committed later than this after its time stamp may be missed.
@@ -76,11 +77,15 @@ class Position:
     @classmethod
     def from_cursor(cls, cursor: str) -> "Position":
         try:
-            packed = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+            packed = decode_base64url(cursor)
             version, micros = _HEAD.unpack_from(packed)
             body = packed[_HEAD.size :]
             if version != _VERSION or len(body) % _ENTRY.size or len(body) > 64 * _ENTRY.size:
                 raise ValueError("not a stream cursor")
+            # Every cursor given out is after the epoch; one far before it would overflow
+            # when the stream reads the window before it.
+            if micros < 0:
+                raise ValueError("before any cursor given out")
             newest = _EPOCH + timedelta(microseconds=micros)
             seen = {
                 key: newest - timedelta(milliseconds=before)

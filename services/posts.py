@@ -2,10 +2,12 @@
 
 import base64
 import json
+import math
+import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from models.base import utcnow
@@ -15,6 +17,9 @@ from services import geo
 from services.errors import Conflict, InvalidInput
 
 T = TypeVar("T")
+# Cursors given out are a third of this; a longer one is refused before it is read.
+MAX_CURSOR_LENGTH = 300
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 DEFAULT_LIFETIME = timedelta(days=60)
 MAX_LIFETIME = timedelta(days=180)
 POST_RESOLUTIONS = (7, 8)  # a post sits at its owner's privacy level: either of these
@@ -82,12 +87,26 @@ def encode_cursor(key: FeedKey) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def decode_base64url(text: str) -> bytes:
+    """Unpadded URL-safe base64, as the cursors and tokens here are written; strict, unlike
+    `base64.urlsafe_b64decode`, which skips any character outside the alphabet (a NUL, say).
+    ValueError (binascii.Error is one) for anything else."""
+    if not _BASE64URL.fullmatch(text):
+        raise ValueError("not unpadded URL-safe base64")
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
 def decode_cursor(cursor: str) -> FeedKey:
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        bucket, newest, id_desc = json.loads(base64.urlsafe_b64decode(padded))
-        return FeedKey(int(bucket), float(newest), str(id_desc))
-    except (ValueError, TypeError) as exc:
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError("longer than any cursor given out")
+        bucket, newest, id_desc = json.loads(decode_base64url(cursor))
+        key = FeedKey(int(bucket), float(newest), str(id_desc))
+        if not math.isfinite(key.newest_first):
+            raise ValueError("not a finite number")
+        return key
+    # OverflowError: int(Infinity), which JSON as Python reads it allows.
+    except (ValueError, TypeError, OverflowError) as exc:
         raise InvalidInput(
             "This cursor is not one Kith gave out.", field=("query", "cursor")
         ) from exc
@@ -115,8 +134,12 @@ def encode_time_cursor(at: datetime, row_id: uuid.UUID) -> str:
 def decode_time_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     try:
         at, row_id = decode_cursor(cursor).id_desc.split("|")
-        return datetime.fromisoformat(at), uuid.UUID(row_id)
-    except ValueError as exc:
+        moment = datetime.fromisoformat(at)
+        if moment.tzinfo is None:
+            raise ValueError("no time zone: not comparable with a stored time")
+        return moment.astimezone(UTC), uuid.UUID(row_id)
+    # OverflowError: a time at the very edge of the calendar, moved to UTC.
+    except (ValueError, OverflowError) as exc:
         raise InvalidInput(
             "This cursor is not one Kith gave out.", field=("query", "cursor")
         ) from exc

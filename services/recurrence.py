@@ -6,6 +6,7 @@ named by its original local date (rules repeat at most daily), which is what a c
 a move or an RSVP refers to.
 """
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -16,18 +17,36 @@ from dateutil.rrule import rrule, rrulestr
 from services.errors import InvalidInput
 
 FREQUENCIES = frozenset({"DAILY", "WEEKLY", "MONTHLY", "YEARLY"})
-# More than one occurrence a day would leave a date naming two of them.
-NOT_ALLOWED = frozenset({"DTSTART", "BYHOUR", "BYMINUTE", "BYSECOND", "TZID"})
+# More than one occurrence a day would leave a date naming two of them. BYEASTER is
+# dateutil's own extension, not RFC 5545, and overflows on large offsets.
+NOT_ALLOWED = frozenset({"DTSTART", "BYHOUR", "BYMINUTE", "BYSECOND", "TZID", "BYEASTER"})
 MAX_COUNT = 1000
+# dateutil loops for ever on INTERVAL=0 and overflows on huge ones.
+MAX_INTERVAL = 1000
+# Finding the last occurrence walks every occurrence up to UNTIL (a daily rule to the year
+# 9999 takes most of a minute), so UNTIL stays within this of the first.
+MAX_SPAN = timedelta(days=5 * 366)
+_NUMBER = re.compile(r"[0-9]{1,9}")
 MAX_DURATION = timedelta(hours=24)
 MAX_MOVE = timedelta(days=7)
 MARGIN = timedelta(days=1)
+# Far enough from the calendar's edges (years 1 and 9999) for every step of arithmetic on an
+# event's times: time zones, margins, the week an occurrence may move, a rule's next date.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def within_calendar(day: date) -> bool:
+    """Whether a date asked about lies where events can be (an occurrence in the year 1 or
+    9999 does not exist, and looking around it would overflow)."""
+    return EARLIEST.date() < day < LATEST.date()
 
 
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    # OSError: a name that is a folder of the zone database ("Europe") or not a file name.
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise InvalidInput(f"Unknown time zone {name!r}.", field=("timezone",)) from exc
 
 
@@ -40,7 +59,14 @@ def local(value: datetime, tz: ZoneInfo) -> datetime:
 
 
 def times(starts_at: datetime, ends_at: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    start, end = local(starts_at, tz), local(ends_at, tz)
+    try:
+        start, end = local(starts_at, tz), local(ends_at, tz)
+    except OverflowError:  # a time zone moved it past the first or last day of the calendar
+        start = end = LATEST
+    if not EARLIEST <= start < LATEST:
+        raise InvalidInput(
+            "starts_at must lie between the years 1900 and 9000.", field=("starts_at",)
+        )
     if not start < end <= start + MAX_DURATION:
         raise InvalidInput(
             "ends_at must be after starts_at, and at most 24 hours later.", field=("ends_at",)
@@ -55,37 +81,54 @@ def _parts(text: str) -> dict[str, str]:
         raise InvalidInput("rrule must look like FREQ=WEEKLY;BYDAY=TU.", field=("rrule",)) from exc
 
 
-def _local_until(parts: dict[str, str], tz: ZoneInfo) -> str:
+def _local_until(parts: dict[str, str], first: datetime) -> str:
     """The rule with UNTIL in local time: RFC 5545 writes it in UTC (…Z) beside a zoned
-    start, but the rule is expanded in local wall-clock time."""
-    until = parts.get("UNTIL", "")
-    if until.endswith("Z"):
+    start, but the rule is expanded in local wall-clock time. A local date (and time) is
+    taken as it is."""
+    until = parts.get("UNTIL")
+    if until is not None:
         try:
-            instant = datetime.strptime(until, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-        except ValueError as exc:
+            if until.endswith("Z"):
+                instant = datetime.strptime(until, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+                last = instant.astimezone(first.tzinfo).replace(tzinfo=None)
+            else:
+                last = datetime.strptime(until, "%Y%m%dT%H%M%S" if "T" in until else "%Y%m%d")
+        except (ValueError, OverflowError) as exc:
             raise InvalidInput(
                 "rrule UNTIL must be like 20271231T235959Z.", field=("rrule",)
             ) from exc
-        parts = parts | {"UNTIL": instant.astimezone(tz).strftime("%Y%m%dT%H%M%S")}
+        if last > first.replace(tzinfo=None) + MAX_SPAN:
+            raise InvalidInput(
+                "rrule UNTIL may be at most five years after the start; leave it out for a "
+                "rule with no end.",
+                field=("rrule",),
+            )
+        # Not strftime, which drops the leading zeros of a year before 1000.
+        parts = parts | {"UNTIL": last.isoformat().replace("-", "").replace(":", "")}
     return ";".join(f"{key}={value}" for key, value in parts.items())
 
 
 def parse(text: str, first: datetime) -> rrule:
     """A rule, checked: a supported frequency, bounded, and nothing that repeats within a
     day. `first` is the first occurrence, aware, in the event's zone."""
+    if not text.isascii():
+        raise InvalidInput(
+            "rrule must be plain ASCII, like FREQ=WEEKLY;BYDAY=TU.", field=("rrule",)
+        )
     parts = _parts(text)
-    count = parts.get("COUNT")
     if parts.get("FREQ") not in FREQUENCIES:
         raise InvalidInput("rrule FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY.", field=("rrule",))
     if NOT_ALLOWED & parts.keys():
         banned = ", ".join(sorted(NOT_ALLOWED & parts.keys()))
         raise InvalidInput(f"rrule may not use {banned}.", field=("rrule",))
-    if count is not None and not (count.isdigit() and 1 <= int(count) <= MAX_COUNT):
-        raise InvalidInput(f"rrule COUNT must be 1 to {MAX_COUNT}.", field=("rrule",))
+    for name, most in (("COUNT", MAX_COUNT), ("INTERVAL", MAX_INTERVAL)):
+        value = parts.get(name)
+        if value is not None and not (_NUMBER.fullmatch(value) and 1 <= int(value) <= most):
+            raise InvalidInput(f"rrule {name} must be 1 to {most}.", field=("rrule",))
     assert isinstance(first.tzinfo, ZoneInfo)
     try:
-        rule = rrulestr(_local_until(parts, first.tzinfo), dtstart=first.replace(tzinfo=None))
-    except (ValueError, TypeError) as exc:
+        rule = rrulestr(_local_until(parts, first), dtstart=first.replace(tzinfo=None))
+    except (ValueError, TypeError, OverflowError) as exc:
         raise InvalidInput(f"rrule is not a valid RFC 5545 rule: {exc}", field=("rrule",)) from exc
     if not isinstance(rule, rrule):
         raise InvalidInput("rrule must be a single rule.", field=("rrule",))
@@ -147,6 +190,8 @@ class Schedule:
 
     def is_occurrence(self, day: date) -> bool:
         """Whether the rule has an occurrence on this local date."""
+        if not within_calendar(day):
+            return False
         start = datetime.combine(day, datetime.min.time(), tzinfo=self.tz)
         return any(n.date() == day for n in self._natural(start, start + timedelta(days=1)))
 

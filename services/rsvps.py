@@ -29,6 +29,8 @@ from services.errors import InvalidInput, NotFound
 async def slot_of(session: AsyncSession, event: Event, occurrence: date) -> recurrence.Slot:
     """The occurrence as it now stands (moves applied); NotFound if it does not exist or was
     cancelled."""
+    if not recurrence.within_calendar(occurrence):
+        raise NotFound(f"This event has no occurrence on {occurrence.isoformat()}.")
     changes = await events.changes_of(session, event.id)
     around = events.local_midnight(event, occurrence)
     slots = events.schedule(event, changes).slots(
@@ -115,6 +117,30 @@ async def fill_every_occurrence(session: AsyncSession, event: Event) -> None:
     for occurrence in waiting.all():
         await _lock(session, event.id, occurrence)
         await fill_places(session, event, occurrence)
+
+
+async def withdraw_all(session: AsyncSession, resident_id: uuid.UUID) -> None:
+    """Remove every answer of a resident whose account is being erased. Places they held
+    in occurrences still to come go to the next in line."""
+    answers = (await session.exec(select(Rsvp).where(Rsvp.resident_id == resident_id))).all()
+    held = sorted(
+        (r.event_id, r.occurrence)
+        for r in answers
+        if r.answer == RsvpAnswer.going and not r.waitlisted
+    )
+    for event_id, occurrence in held:
+        await _lock(session, event_id, occurrence)
+    for answer in answers:
+        await session.delete(answer)
+    await session.flush()
+    for event_id, occurrence in held:
+        event = await session.get(Event, event_id)
+        try:
+            slot = await slot_of(session, event, occurrence) if event else None
+        except NotFound:  # cancelled since, or never was
+            continue
+        if event is not None and slot is not None and slot.ends_at > utcnow():
+            await fill_places(session, event, occurrence)
 
 
 async def _view(session: AsyncSession, event: Event, rsvp: Rsvp) -> RsvpPublic:

@@ -1,6 +1,7 @@
 """Suspending a resident, with immediate effect, and reinstating them. Both audited."""
 
 import uuid
+from collections.abc import Callable
 
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -8,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.audit import AuditAction
 from models.matches import OPEN_STATUSES, Match, MatchStatus
 from models.moderation import SuspensionDecision, SuspensionPublic
-from models.requests import RequestStatus
+from models.requests import HelpRequest, RequestStatus
 from models.residents import Resident, ResidentStatus
 from models.trust import ResidentRef
 from models.vouches import Vouch
@@ -29,7 +30,7 @@ async def suspend(
     before = subject.status
     subject.status = ResidentStatus.suspended
     session.add(subject)
-    ended = await _end_open_matches(session, subject)
+    ended = await end_open_matches(session, subject)
     await audit.record(
         session, actor, AuditAction.resident_suspended, "resident", subject.id,
         neighbourhood_id=where, before={"status": before.value},
@@ -65,7 +66,20 @@ async def reinstate(
     )
 
 
-async def _end_open_matches(session: AsyncSession, subject: Resident) -> int:
+def _cannot_go_ahead(request: HelpRequest, _they_asked: bool) -> str:
+    return (
+        f"{request.title}: this match cannot go ahead, sorry. A connector can help find "
+        "another way."
+    )
+
+
+async def end_open_matches(
+    session: AsyncSession,
+    subject: Resident,
+    notice: Callable[[HelpRequest, bool], str] = _cannot_go_ahead,
+) -> int:
+    """Cancel every open or confirmed match of `subject`, telling each other side with
+    `notice(request, subject_asked)`; a place `subject` held as helper opens again."""
     rows = await session.exec(
         select(Match)
         .where(or_(col(Match.requester_id) == subject.id, col(Match.helper_id) == subject.id))
@@ -88,10 +102,8 @@ async def _end_open_matches(session: AsyncSession, subject: Resident) -> int:
             session.add(request)
         other = match.requester_id if match.helper_id == subject.id else match.helper_id
         await matches.tell(
-            session, other, match, "ended",
-            f"{request.title}: this match cannot go ahead, sorry. A connector can help find "
-            "another way.",
-        )  # fmt: skip
+            session, other, match, "ended", notice(request, match.requester_id == subject.id)
+        )
     return len(open_matches)
 
 

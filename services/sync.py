@@ -7,7 +7,6 @@ answer is 410 and the client starts again without a token.
 """
 
 import base64
-import binascii
 import hashlib
 import uuid
 from collections import defaultdict
@@ -39,9 +38,11 @@ from models.sync import (
 from services import circles, events, feeds, match_views, notifications, offers, requests, ties
 from services.changes import POST_MODELS, cell_audience, resident_audience
 from services.errors import Gone, InvalidInput
-from services.posts import Reach
+from services.posts import Reach, decode_base64url
 
 TOKEN_PREFIX = "s1"
+# Change numbers are 64-bit in the database: a token past that names no change.
+MAX_SEQ = 2**63 - 1
 LIVE = {
     SyncKind.offer: col(POST_MODELS[SyncKind.offer].status) == OfferStatus.active,
     SyncKind.request: col(POST_MODELS[SyncKind.request].status) == RequestStatus.open,
@@ -68,12 +69,15 @@ def encode_token(seq: int, view: SyncView) -> str:
 
 def decode_token(token: str) -> tuple[int, str]:
     try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-        prefix, seq, fingerprint = raw.split(".")
+        prefix, seq, fingerprint = decode_base64url(token).decode().split(".")
         if prefix != TOKEN_PREFIX:
             raise ValueError(prefix)
-        return int(seq), fingerprint
-    except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
+        after = int(seq)
+        if not 0 <= after <= MAX_SEQ:
+            raise ValueError("not a change number")
+        return after, fingerprint
+    # UnicodeDecodeError and binascii.Error are ValueErrors too.
+    except ValueError as exc:
         raise InvalidInput(
             "This is not a sync token. Send one this API gave you, or none to start again.",
             field=("query", "since"),

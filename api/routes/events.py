@@ -33,7 +33,7 @@ from models.events import (
     RsvpPublic,
 )
 from models.posts import MAX_RADIUS_M, MIN_RADIUS_M
-from services import check_ins, event_suggestions, events, idempotency, rsvps
+from services import check_ins, event_suggestions, events, idempotency, recurrence, rsvps
 from services.errors import InvalidInput
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
@@ -83,9 +83,13 @@ async def list_occurrences(
     """Occurrences in a window at venues near your home cell, soonest first. Distances are
     buckets between cells."""
     start = from_ or utcnow()
-    end = to or start + timedelta(days=30)
-    if start.tzinfo is None or end.tzinfo is None:
+    if start.tzinfo is None or (to is not None and to.tzinfo is None):
         raise InvalidInput("`from` and `to` need a time zone offset.", field=("query", "from"))
+    if not recurrence.EARLIEST <= start < recurrence.LATEST:
+        raise InvalidInput(
+            "`from` must lie between the years 1900 and 9000.", field=("query", "from")
+        )
+    end = to or start + timedelta(days=30)
     listing = event_suggestions.suggested if suggested else events.occurrences
     return await listing(
         session, resident, window=(start, end), within_m=within_m, cursor=cursor, limit=limit
@@ -106,8 +110,8 @@ async def read(
 async def update(
     event_id: uuid.UUID,
     data: EventUpdate,
-    if_match: IfMatch,
     resident: CurrentResident,
+    if_match: IfMatch,  # after who is asking: a stranger gets 401, not 428
     session: SessionDep,
     response: Response,
 ) -> EventPublic:

@@ -79,8 +79,8 @@ async def read(
 async def update(
     offer_id: uuid.UUID,
     data: OfferUpdate,
-    if_match: IfMatch,
     resident: CurrentResident,
+    if_match: IfMatch,  # after who is asking: a stranger gets 401, not 428
     session: SessionDep,
     response: Response,
 ) -> OfferPublic:
@@ -96,7 +96,7 @@ async def update(
     responses=problems(401, 404, 412, 428),
 )
 async def withdraw(
-    offer_id: uuid.UUID, if_match: IfMatch, resident: CurrentResident, session: SessionDep
+    offer_id: uuid.UUID, resident: CurrentResident, if_match: IfMatch, session: SessionDep
 ) -> None:
     """Withdraw your offer: it closes and leaves every feed. Needs If-Match."""
     await offers.withdraw(session, resident, offer_id, if_match)

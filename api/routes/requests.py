@@ -93,8 +93,8 @@ async def read(
 async def update(
     request_id: uuid.UUID,
     data: HelpRequestUpdate,
-    if_match: IfMatch,
     resident: WritesRequests,
+    if_match: IfMatch,  # after who is asking: a stranger gets 401, not 428
     session: SessionDep,
     response: Response,
 ) -> HelpRequestPublic:
@@ -110,7 +110,7 @@ async def update(
     responses=problems(401, 404, 412, 428),
 )
 async def cancel(
-    request_id: uuid.UUID, if_match: IfMatch, resident: WritesRequests, session: SessionDep
+    request_id: uuid.UUID, resident: WritesRequests, if_match: IfMatch, session: SessionDep
 ) -> None:
     """Cancel your request: it leaves every feed. Needs If-Match."""
     await requests.cancel(session, resident, request_id, if_match)

@@ -96,6 +96,7 @@ async def test_a_connector_registers_a_neighbour_from_their_address(
                                   json=_body("Flat 1, 1 Church Lane"))  # fmt: skip
     listed = await client.get("/v1/assisted-residents", headers=connie.headers)
     resident = await register(client)
+    lookups = len(_Nominatim.queries)
     by_resident = await client.post(
         "/v1/assisted-residents", headers=resident.headers, json=_body("1 Church Lane")
     )
@@ -107,6 +108,7 @@ async def test_a_connector_registers_a_neighbour_from_their_address(
     assert same_cell.status_code == 201  # two answers in one cell are one place
     assert len(listed.json()["items"]) == 2
     assert by_resident.status_code == 404
+    assert len(_Nominatim.queries) == lookups  # a non-connector never sends an address out
     assert _Nominatim.queries[-1]["countrycodes"] == ["gb"]
     stored = await session.get(Resident, uuid.UUID(made.json()["id"]))
     assert stored is not None

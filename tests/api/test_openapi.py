@@ -45,6 +45,8 @@ PUBLISHED_OPERATION_IDS = {
     "trust-revoke-vouch",
     "residents-read-profile",
     "me-circle",
+    "me-export",
+    "me-erase",
     "events-create",
     "events-list-occurrences",
     "events-read",

@@ -1,0 +1,327 @@
+"""The export: everything Kith holds about a resident, as one document.
+
+`EXPORTED` and `LEFT_OUT` decide every table and every column that names a resident:
+`tests/api/test_data_rights.py` fails when a table appears that neither mentions, and when
+an exported section comes back empty for a resident who has one of everything.
+"""
+
+from sqlalchemy import func
+from sqlmodel import col, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.api_keys import ApiKey
+from models.assisted import AssistedResident
+from models.audit import AuditEntry
+from models.auth import RefreshToken
+from models.base import utcnow
+from models.data_rights import (
+    DataExport,
+    ExportedApiKey,
+    ExportedAssistance,
+    ExportedAuditEntry,
+    ExportedCalendarFeed,
+    ExportedConnectorRole,
+    ExportedDevice,
+    ExportedOffer,
+    ExportedRequest,
+    ExportedSignIn,
+    ExportedVerification,
+)
+from models.devices import Device
+from models.events import CalendarFeed
+from models.neighbourhoods import Neighbourhood, NeighbourhoodConnector
+from models.notifications import Notification
+from models.offers import Offer
+from models.reports import Report, ReportPublic
+from models.requests import HelpRequest
+from models.residents import NeighbourhoodRef, Resident
+from models.trust import ResidentRef
+from models.verifications import Verification
+from models.webhooks import WebhookEndpoint, WebhookPublic
+from services import data_export_shared as shared
+from services import notifications, residents
+
+# Where each table (or column naming a resident) goes in the export.
+EXPORTED: dict[str, str] = {
+    "resident": "profile",
+    "refresh_token.resident_id": "sign_ins",
+    "device.resident_id": "devices",
+    "calendar_feed.resident_id": "calendar_feed",
+    "offer.owner_id": "offers",
+    "help_request.owner_id": "requests",
+    "match.requester_id": "matches",
+    "match.helper_id": "matches",
+    "match_change.by": "matches",
+    "disclosure.subject_id": "disclosures_of_you",
+    "disclosure.viewer_id": "disclosures_to_you",
+    "tie.resident_id": "ties",
+    "vouch.voucher_id": "vouches_given",
+    "vouch.vouchee_id": "vouches_received",
+    "connection.requester_id": "connections",
+    "connection.addressee_id": "connections",
+    "block.blocker_id": "blocks",
+    "notification.resident_id": "notifications",
+    "event_rsvp.resident_id": "rsvps",
+    "event_check_in.resident_id": "check_ins",
+    "event_keep_in_touch.chooser_id": "keep_in_touch",
+    "event.created_by": "events",
+    "event_host.resident_id": "events",
+    "report.reporter_id": "reports_filed",
+    "verification.resident_id": "verifications",
+    "neighbourhood_connector.resident_id": "connector_of",
+    "api_key.resident_id": "api_keys",
+    "api_key.created_by": "api_keys",
+    "webhook_endpoint.created_by": "webhooks_made",
+    "neighbourhood.created_by": "neighbourhoods_made",
+    "audit_entry": "audit_about_you",
+    "assisted_resident.resident_id": "assistance",
+}
+
+# What stays out, and why: safeguarding, other people's choices, secrets, or no person.
+LEFT_OUT: dict[str, str] = {
+    "block.blocked_id": "who blocked you: blocks are silent, and an export must not tell",
+    "report.concerns_id": "reports about you: safeguarding; the person reported is never "
+    "told that a concern was raised, or by whom",
+    "report.resolved_by": "reports you resolved as a connector: about other people",
+    "event_keep_in_touch.chosen_id": "who chose you: a wish that is not returned is never shown",
+    "event_host.invited_by": "invitations you sent: an invitee's no is never shown",
+    "event_check_in.marked_by": "others you marked present as a host: their attendance",
+    "tie.other_id": "the same ties from your side are in `ties`; a voucher's one-sided tie "
+    "is in `vouches_received`, without naming them",
+    "verification.verified_by": "checks you recorded for others as a connector: theirs",
+    "neighbourhood_connector.appointed_by": "connectors you appointed as an admin: listed on "
+    "each neighbourhood",
+    "assisted_resident.registered_by": "neighbours you registered as a connector: their data",
+    "assignment_plan.made_by": "crisis plans you made as a connector: other residents' "
+    "requests and helpers, and they lapse within hours",
+    "idempotency_record.resident_id": "copies of the answers to your creates, kept a day so "
+    "a retry does not create twice; what they created is exported",
+    "sync_change": "which ids changed for which audience, for delta sync: ids only",
+    "sync_clock": "one counter, about nobody",
+    "webhook_delivery": "messages to integrators: ids only, never content",
+    "neighbourhood_cell": "the cells of neighbourhood areas: places, not people",
+    "event_occurrence_change": "cancelled or moved occurrences of events: no person",
+}
+
+
+async def export(session: AsyncSession, resident: Resident) -> DataExport:
+    me = resident.id
+    read = shared.Sections(session, me)
+    mine = (
+        select(Notification)
+        .where(Notification.resident_id == me)
+        .order_by(col(Notification.created_at).desc())
+    )
+    disclosures_of_you, disclosures_to_you = await shared.disclosures(read)
+    vouches_given, vouches_received = await shared.vouches(read)
+    return DataExport(
+        generated_at=utcnow(),
+        truncated=read.truncated,
+        profile=await residents.me(session, resident),
+        sign_ins=await _sign_ins(read),
+        devices=await _devices(read),
+        calendar_feed=await _calendar_feed(read),
+        offers=await _offers(read),
+        requests=await _requests(read),
+        matches=await shared.matches(read),
+        disclosures_of_you=disclosures_of_you,
+        disclosures_to_you=disclosures_to_you,
+        ties=await shared.ties(read),
+        vouches_given=vouches_given,
+        vouches_received=vouches_received,
+        connections=await shared.connections(read),
+        blocks=await shared.blocks(read),
+        notifications=[notifications.public(n) for n in await read.rows("notifications", mine)],
+        rsvps=await shared.rsvps(read),
+        check_ins=await shared.check_ins(read),
+        keep_in_touch=await shared.keep_in_touch(read),
+        events=await shared.events(read),
+        reports_filed=await _reports_filed(read),
+        verifications=await _verifications(read),
+        connector_of=await _connector_of(read),
+        api_keys=await _api_keys(read),
+        webhooks_made=await _webhooks_made(read),
+        neighbourhoods_made=await _neighbourhoods_made(read),
+        audit_about_you=await _audit_about_you(read),
+        assistance=await _assistance(read),
+    )
+
+
+async def _sign_ins(read: shared.Sections) -> list[ExportedSignIn]:
+    started = func.min(RefreshToken.created_at)
+    query = (
+        select(
+            started,
+            func.max(RefreshToken.created_at),
+            func.max(RefreshToken.expires_at),
+            func.min(RefreshToken.revoked_at),
+        )
+        .where(RefreshToken.resident_id == read.me)
+        .group_by(col(RefreshToken.family_id))
+        .order_by(started.desc())
+    )
+    rows = await read.tuples("sign_ins", query)
+    return [
+        ExportedSignIn(started_at=s, last_refreshed_at=last, expires_at=exp, ended_at=end)
+        for s, last, exp, end in rows
+    ]
+
+
+async def _devices(read: shared.Sections) -> list[ExportedDevice]:
+    query = (
+        select(Device)
+        .where(Device.resident_id == read.me)
+        .order_by(col(Device.last_seen_at).desc())
+    )
+    return [
+        ExportedDevice(
+            id=d.id,
+            platform=d.platform,
+            push_token_hint=f"…{d.push_token[-4:]}",
+            created_at=d.created_at,
+            last_seen_at=d.last_seen_at,
+        )
+        for d in await read.rows("devices", query)
+    ]
+
+
+async def _calendar_feed(read: shared.Sections) -> ExportedCalendarFeed | None:
+    feed = await read.session.get(CalendarFeed, read.me)
+    return ExportedCalendarFeed(created_at=feed.created_at) if feed else None
+
+
+async def _offers(read: shared.Sections) -> list[ExportedOffer]:
+    query = select(Offer).where(Offer.owner_id == read.me).order_by(col(Offer.created_at).desc())
+    return [
+        ExportedOffer.model_validate(o, from_attributes=True)
+        for o in await read.rows("offers", query)
+    ]
+
+
+async def _requests(read: shared.Sections) -> list[ExportedRequest]:
+    query = (
+        select(HelpRequest)
+        .where(HelpRequest.owner_id == read.me)
+        .order_by(col(HelpRequest.created_at).desc())
+    )
+    return [
+        ExportedRequest.model_validate(r, from_attributes=True)
+        for r in await read.rows("requests", query)
+    ]
+
+
+async def _reports_filed(read: shared.Sections) -> list[ReportPublic]:
+    """As the reporter sees them: never what a connector did about whom."""
+    query = (
+        select(Report).where(Report.reporter_id == read.me).order_by(col(Report.created_at).desc())
+    )
+    return [
+        ReportPublic(
+            id=r.id,
+            subject_type=r.subject_type,
+            subject_id=r.subject_id,
+            reason=r.reason,
+            details=r.details,
+            urgent=r.urgent,
+            status=r.status,
+            created_at=r.created_at,
+            resolved_at=r.resolved_at,
+        )
+        for r in await read.rows("reports_filed", query)
+    ]
+
+
+async def _verifications(read: shared.Sections) -> list[ExportedVerification]:
+    query = (
+        select(Verification)
+        .where(Verification.resident_id == read.me)
+        .order_by(col(Verification.created_at).desc())
+    )
+    return [
+        ExportedVerification.model_validate(v, from_attributes=True)
+        for v in await read.rows("verifications", query)
+    ]
+
+
+async def _connector_of(read: shared.Sections) -> list[ExportedConnectorRole]:
+    query = (
+        select(NeighbourhoodConnector, Neighbourhood)
+        .join(Neighbourhood, col(Neighbourhood.id) == NeighbourhoodConnector.neighbourhood_id)
+        .where(NeighbourhoodConnector.resident_id == read.me)
+        .order_by(col(NeighbourhoodConnector.appointed_at).desc())
+    )
+    rows = await read.tuples("connector_of", query)
+    return [
+        ExportedConnectorRole(
+            neighbourhood=NeighbourhoodRef(id=n.id, name=n.name), appointed_at=c.appointed_at
+        )
+        for c, n in rows
+    ]
+
+
+async def _api_keys(read: shared.Sections) -> list[ExportedApiKey]:
+    me = read.me
+    query = (
+        select(ApiKey, Resident)
+        .join(Resident, col(Resident.id) == ApiKey.resident_id)
+        .where(or_(col(ApiKey.resident_id) == me, col(ApiKey.created_by) == me))
+        .order_by(col(ApiKey.created_at).desc())
+    )
+    rows = await read.tuples("api_keys", query)
+    return [
+        ExportedApiKey(
+            id=k.id,
+            name=k.name,
+            prefix=k.prefix,
+            acts_as=ResidentRef(id=r.id, display_name=r.display_name),
+            scopes=k.scopes,
+            neighbourhood_id=k.neighbourhood_id,
+            created_at=k.created_at,
+            last_used_at=k.last_used_at,
+            revoked_at=k.revoked_at,
+            made_by_you=k.created_by == me,
+        )
+        for k, r in rows
+    ]
+
+
+async def _webhooks_made(read: shared.Sections) -> list[WebhookPublic]:
+    query = (
+        select(WebhookEndpoint)
+        .where(WebhookEndpoint.created_by == read.me)
+        .order_by(col(WebhookEndpoint.created_at).desc())
+    )
+    return [
+        WebhookPublic.model_validate(w, from_attributes=True)
+        for w in await read.rows("webhooks_made", query)
+    ]
+
+
+async def _neighbourhoods_made(read: shared.Sections) -> list[NeighbourhoodRef]:
+    query = (
+        select(Neighbourhood)
+        .where(Neighbourhood.created_by == read.me)
+        .order_by(col(Neighbourhood.created_at).desc())
+    )
+    return [
+        NeighbourhoodRef(id=n.id, name=n.name)
+        for n in await read.rows("neighbourhoods_made", query)
+    ]
+
+
+async def _audit_about_you(read: shared.Sections) -> list[ExportedAuditEntry]:
+    """What connectors and admins did about you; not who, and not their reasons."""
+    query = (
+        select(AuditEntry)
+        .where(AuditEntry.subject_type == "resident", AuditEntry.subject_id == read.me)
+        .order_by(col(AuditEntry.at).desc())
+    )
+    return [
+        ExportedAuditEntry(at=e.at, action=e.action, before=e.before, after=e.after)
+        for e in await read.rows("audit_about_you", query)
+    ]
+
+
+async def _assistance(read: shared.Sections) -> ExportedAssistance | None:
+    record = await read.session.get(AssistedResident, read.me)
+    return ExportedAssistance.model_validate(record, from_attributes=True) if record else None
