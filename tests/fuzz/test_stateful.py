@@ -1,0 +1,120 @@
+"""Stateful fuzzing with two neighbours: scenarios chain operations through the links
+schemathesis infers from the OpenAPI document (an offer's id from its creation into its
+read, edit and withdrawal, and so on). Each scenario belongs to one of the two; before every
+step that reuses something the owner made, the other neighbour tries the same step first.
+
+Whoever asks, every answer keeps the contract (no server error, no undocumented status, the
+declared schema), the other neighbour never changes or withdraws the owner's posts nor sees
+their candidates, and no answer to one of them carries the other's email or home cell."""
+
+import itertools
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from fastapi import FastAPI
+from hypothesis import HealthCheck, Phase, settings
+from schemathesis import Case
+from schemathesis.core.transport import Response
+from schemathesis.generation.stateful.state_machine import StepInput, StepOutput
+from schemathesis.python import asgi
+
+from tests.factories import HOME
+from tests.fuzz.conftest import (
+    FUZZ_EXAMPLES,
+    NEAR,
+    Resident,
+    assert_still_signed_in,
+    client_for,
+    load_schema,
+    sign_up,
+    timeout_for,
+)
+from tests.fuzz.test_contract import CONTRACT
+
+# Only a post's owner may change or withdraw it, or see who could help with it (connectors
+# too, and neither neighbour here is one).
+OWNER_ONLY = {
+    "PATCH /v1/offers/{offer_id}",
+    "DELETE /v1/offers/{offer_id}",
+    "PATCH /v1/requests/{request_id}",
+    "DELETE /v1/requests/{request_id}",
+    "GET /v1/requests/{request_id}/candidates",
+}
+
+# Erasing an account would leave the rest of its scenario to 401s.
+schema = load_schema().exclude(method="DELETE", path="/v1/me")
+
+
+class TwoNeighbours(schema.as_state_machine()):  # type: ignore[misc]
+    app: ClassVar[FastAPI]
+    scenarios: ClassVar[Iterator[int]]
+
+    def setup(self) -> None:
+        """Each scenario starts from an empty database with two new neighbours: the
+        lifespan that its first request starts opens a new transaction (see `teardown`)."""
+        with client_for(self.app) as client:
+            self.neighbours = sign_up(client, HOME, "Ash"), sign_up(client, NEAR, "Bo")
+        # Scenarios alternate: one of Ash's objects probed by Bo, then one of Bo's by Ash.
+        owner, other = self.neighbours
+        if next(self.scenarios) % 2:
+            owner, other = other, owner
+        self.owner, self.other = owner, other
+
+    def teardown(self) -> None:
+        # Rolls the scenario back. Hypothesis tells scenarios apart by the choices it made
+        # for them, so every one must meet the same database.
+        asgi.shutdown_lifespans()
+
+    def _as(self, who: Resident, case: Case[Any]) -> dict[str, Any]:
+        # A copy: the transport adds its own headers to the dict it is given.
+        return {"app": self.app, "headers": dict(who.headers), "timeout": timeout_for(case)}
+
+    def get_call_kwargs(self, case: Case[Any]) -> dict[str, Any]:
+        return self._as(self.owner, case)
+
+    def step(self, input: StepInput) -> StepOutput:
+        if input.transition is not None and input.is_applied:
+            kwargs = self._as(self.other, input.case)
+            probe = input.case.call(**kwargs)
+            self.validate_response(probe, input.case, **kwargs)
+            assert_still_signed_in(input.case, probe)
+            self._keeps_private(probe, asked_by=self.other)
+            label = input.case.operation.label
+            assert not (label in OWNER_ONLY and 200 <= probe.status_code < 300), (
+                f"{self.other.email} could {label} on {self.owner.email}'s post: {probe.text}"
+            )
+        output: StepOutput = super().step(input)
+        assert_still_signed_in(input.case, output.response)
+        self._keeps_private(output.response, asked_by=self.owner)
+        return output
+
+    def _keeps_private(self, response: Response, asked_by: Resident) -> None:
+        (someone_else,) = (who for who in self.neighbours if who is not asked_by)
+        for secret in (someone_else.email, someone_else.home_cell):
+            assert secret not in response.text, f"{asked_by.email} was shown {secret}"
+
+    def validate_response(
+        self,
+        response: Response,
+        case: Case[Any],
+        additional_checks: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        case.validate_response(
+            response, checks=CONTRACT, transport_kwargs=kwargs, recorder=self.recorder
+        )
+
+
+def test_two_neighbours_cannot_reach_each_others_things(fuzz_app: FastAPI) -> None:
+    TwoNeighbours.app = fuzz_app
+    TwoNeighbours.scenarios = itertools.count()
+    TwoNeighbours.run(
+        settings=settings(
+            # No shrinking: a replay would not meet the same ids, times and tokens.
+            phases=[Phase.generate],
+            max_examples=FUZZ_EXAMPLES,
+            stateful_step_count=10,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
