@@ -10,12 +10,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin kith
 WORKDIR /app
 
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY api ./api
 COPY models ./models
 COPY services ./services
 COPY migrations ./migrations
-RUN pip install . && rm -rf /app/api /app/models /app/services /app/migrations
+RUN pip install --constraint requirements.lock . && rm -rf /app/api /app/models /app/services /app/migrations
 
 USER kith
 EXPOSE 8000

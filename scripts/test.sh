@@ -17,6 +17,9 @@ trap 'rm -rf "$check_dir"' EXIT
 DATABASE_URL="sqlite+aiosqlite:///$check_dir/check.db" .venv/bin/alembic upgrade head
 DATABASE_URL="sqlite+aiosqlite:///$check_dir/check.db" .venv/bin/alembic check
 
+echo "== pip-audit (known vulnerabilities in requirements.lock)"
+.venv/bin/python scripts/audit_dependencies.py
+
 # The two runs share nothing (each makes its own databases, and its own Redis db number for
 # counters), so when PostgreSQL answers they run side by side: the wall time of the slower,
 # not the sum. SQLite's output waits in a file and is shown after PostgreSQL's.

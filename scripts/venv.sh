@@ -9,4 +9,6 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${KITH_EXTRAS:-}"
+# requirements.lock pins every package to the version that was tested and audited.
+.venv/bin/python -m pip install --quiet --disable-pip-version-check \
+  --constraint requirements.lock -e ".${KITH_EXTRAS:-}"
