@@ -28,11 +28,16 @@ def test_installs_the_project_with_every_package_it_ships() -> None:
     packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
         "packages"
     ]["find"]["include"]
-    copied = {value.split()[0] for value in _instructions("COPY")}
+    copied = {source for value in _instructions("COPY") for source in value.split()[:-1]}
     for pattern in packages:
         assert pattern.rstrip("*") in copied, pattern
     assert "pyproject.toml" in copied
-    assert any(run.startswith("pip install .") for run in _instructions("RUN"))
+    assert "requirements.lock" in copied
+    # Installed through the lock, so that the image runs the audited versions.
+    assert any(
+        run.startswith("pip install --constraint requirements.lock .")
+        for run in _instructions("RUN")
+    )
 
 
 def test_runs_as_a_non_root_user() -> None:
