@@ -81,7 +81,7 @@ def _parts(text: str) -> dict[str, str]:
         raise InvalidInput("rrule must look like FREQ=WEEKLY;BYDAY=TU.", field=("rrule",)) from exc
 
 
-def _local_until(parts: dict[str, str], first: datetime) -> str:
+def _local_until(parts: dict[str, str], first: datetime, *, stored: bool) -> str:
     """The rule with UNTIL in local time: RFC 5545 writes it in UTC (…Z) beside a zoned
     start, but the rule is expanded in local wall-clock time. A local date (and time) is
     taken as it is."""
@@ -97,7 +97,7 @@ def _local_until(parts: dict[str, str], first: datetime) -> str:
             raise InvalidInput(
                 "rrule UNTIL must be like 20271231T235959Z.", field=("rrule",)
             ) from exc
-        if last > first.replace(tzinfo=None) + MAX_SPAN:
+        if not stored and last > first.replace(tzinfo=None) + MAX_SPAN:
             raise InvalidInput(
                 "rrule UNTIL may be at most five years after the start; leave it out for a "
                 "rule with no end.",
@@ -108,9 +108,12 @@ def _local_until(parts: dict[str, str], first: datetime) -> str:
     return ";".join(f"{key}={value}" for key, value in parts.items())
 
 
-def parse(text: str, first: datetime) -> rrule:
+def parse(text: str, first: datetime, *, stored: bool = False) -> rrule:
     """A rule, checked: a supported frequency, bounded, and nothing that repeats within a
-    day. `first` is the first occurrence, aware, in the event's zone."""
+    day. `first` is the first occurrence, aware, in the event's zone. A `stored` rule was
+    accepted when it was written, perhaps before the limit on UNTIL's span, so that limit is
+    not applied again: reading a series must never fail on rules that writing has since
+    tightened."""
     if not text.isascii():
         raise InvalidInput(
             "rrule must be plain ASCII, like FREQ=WEEKLY;BYDAY=TU.", field=("rrule",)
@@ -127,7 +130,9 @@ def parse(text: str, first: datetime) -> rrule:
             raise InvalidInput(f"rrule {name} must be 1 to {most}.", field=("rrule",))
     assert isinstance(first.tzinfo, ZoneInfo)
     try:
-        rule = rrulestr(_local_until(parts, first), dtstart=first.replace(tzinfo=None))
+        rule = rrulestr(
+            _local_until(parts, first, stored=stored), dtstart=first.replace(tzinfo=None)
+        )
     except (ValueError, TypeError, OverflowError) as exc:
         raise InvalidInput(f"rrule is not a valid RFC 5545 rule: {exc}", field=("rrule",)) from exc
     if not isinstance(rule, rrule):
@@ -176,7 +181,7 @@ class Schedule:
         first = self._first()
         if self.rule_text is None:
             return [first.replace(tzinfo=None)]
-        rule = parse(self.rule_text, first)
+        rule = parse(self.rule_text, first, stored=True)
         duration = self.ends_at - self.starts_at
         low = (start - duration - MARGIN).astimezone(self.tz).replace(tzinfo=None)
         high = (end + MARGIN).astimezone(self.tz).replace(tzinfo=None)
@@ -231,7 +236,7 @@ class Schedule:
         else:
             if not {"COUNT", "UNTIL"} & _parts(self.rule_text).keys():
                 return None
-            last = parse(self.rule_text, self._first())[-1]
+            last = parse(self.rule_text, self._first(), stored=True)[-1]
             latest = local(last, self.tz) + (self.ends_at - self.starts_at)
         moved = [c.ends_at for c in self.changes if c.ends_at is not None]
         return max([latest, *moved])

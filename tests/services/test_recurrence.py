@@ -95,3 +95,18 @@ def test_unsupported_or_broken_rules_are_refused(rule: str) -> None:
 def test_a_local_time_inside_the_spring_gap_moves_forward() -> None:
     gap = local(datetime(2027, 3, 28, 1, 30), LONDON)
     assert (gap.hour, gap.minute, gap.utcoffset()) == (2, 30, timedelta(hours=1))
+
+
+def test_a_stored_rule_from_before_the_five_year_limit_still_expands() -> None:
+    """The limit on UNTIL guards what is written now; a series saved before it must still
+    list its dates (and know its end) rather than answer every read with a 422."""
+    first_tuesday = datetime(2027, 3, 16, 18, 0, tzinfo=LONDON)
+    rule = "FREQ=WEEKLY;BYDAY=TU;UNTIL=20371229T180000Z"
+    with pytest.raises(InvalidInput, match="five years"):
+        parse(rule, first_tuesday)
+
+    stored = _weekly_supper(rule_text=rule)
+    slots = stored.slots(datetime(2036, 1, 1, tzinfo=UTC), datetime(2036, 1, 15, tzinfo=UTC))
+
+    assert [s.occurrence for s in slots] == [date(2036, 1, 1), date(2036, 1, 8)]
+    assert stored.last_end() == datetime(2037, 12, 29, 20, 0, tzinfo=LONDON)
