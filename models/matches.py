@@ -6,17 +6,23 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import ConfigDict, StringConstraints
+from pydantic import AfterValidator, ConfigDict, StringConstraints
 from sqlalchemy import JSON, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, enum_column, new_id, utcnow
 from models.offers import OfferPublic
 from models.posts import DistanceView
+from models.text import visible_line
 from models.trust import ResidentRef
 
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
-Contact = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
+# Shown to the other side as it is: visible characters only, as a display name.
+Contact = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=3, max_length=200),
+    AfterValidator(visible_line),
+]
 
 
 class MatchStatus(StrEnum):

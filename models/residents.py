@@ -1,6 +1,5 @@
 """Residents: the people who use Kith, their private account and their public face."""
 
-import unicodedata
 import uuid
 from datetime import datetime
 from enum import StrEnum
@@ -19,23 +18,12 @@ from models.base import (
     new_id,
     utcnow,
 )
-
-
-def _visible(name: str) -> str:
-    """A name others can see: no control characters, and not made only of invisible ones
-    (zero-width spaces, direction marks), which would show as nobody at all."""
-    categories = [unicodedata.category(char) for char in name]
-    if "Cc" in categories:
-        raise ValueError("a name may not contain control characters")
-    if not any(category[0] in "LNPS" for category in categories):
-        raise ValueError("a name needs at least one visible character")
-    return name
-
+from models.text import visible_line
 
 DisplayName = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=80),
-    AfterValidator(_visible),
+    AfterValidator(visible_line),
 ]
 Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 LanguageTag = Annotated[

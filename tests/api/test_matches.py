@@ -253,3 +253,18 @@ async def test_once_the_place_is_filled_the_other_proposals_are_withdrawn_kindly
 
     assert sams_view["status"] == "withdrawn"
     assert "Thank you for being willing" in told.one().title
+
+
+async def test_a_contact_of_control_characters_is_a_422_and_the_match_waits(
+    client: httpx.AsyncClient,
+) -> None:
+    """The fuzzer met a 500 with this very body once (not reproduced since); the contact is
+    shown to the other side as it is, so like a display name it must be visible text."""
+    rosa, kim = await register(client, display_name="Rosa"), await _helper(client, "Kim")
+    match = (await _propose(client, rosa, await post_request(client, rosa), kim)).json()
+
+    accepted = await _step(client, kim, match, "accept", contact="\u009d\u0004M")
+
+    assert accepted.status_code == 422, accepted.text
+    assert accepted.headers["content-type"] == "application/problem+json"
+    assert (await _read(client, kim, match))["status"] == "proposed"
