@@ -105,13 +105,8 @@ LEFT_OUT: dict[str, str] = {
 
 
 async def export(session: AsyncSession, resident: Resident) -> DataExport:
-    me = resident.id
-    read = shared.Sections(session, me)
-    mine = (
-        select(Notification)
-        .where(Notification.resident_id == me)
-        .order_by(col(Notification.created_at).desc())
-    )
+    read = shared.Sections(session, resident.id)
+    copied = shared.copied
     disclosures_of_you, disclosures_to_you = await shared.disclosures(read)
     vouches_given, vouches_received = await shared.vouches(read)
     return DataExport(
@@ -119,10 +114,18 @@ async def export(session: AsyncSession, resident: Resident) -> DataExport:
         truncated=read.truncated,
         profile=await residents.me(session, resident),
         sign_ins=await _sign_ins(read),
-        devices=await _devices(read),
+        devices=await read.own("devices", Device, Device.resident_id, Device.last_seen_at, _device),
         calendar_feed=await _calendar_feed(read),
-        offers=await _offers(read),
-        requests=await _requests(read),
+        offers=await read.own(
+            "offers", Offer, Offer.owner_id, Offer.created_at, copied(ExportedOffer)
+        ),
+        requests=await read.own(
+            "requests",
+            HelpRequest,
+            HelpRequest.owner_id,
+            HelpRequest.created_at,
+            copied(ExportedRequest),
+        ),
         matches=await shared.matches(read),
         disclosures_of_you=disclosures_of_you,
         disclosures_to_you=disclosures_to_you,
@@ -131,17 +134,41 @@ async def export(session: AsyncSession, resident: Resident) -> DataExport:
         vouches_received=vouches_received,
         connections=await shared.connections(read),
         blocks=await shared.blocks(read),
-        notifications=[notifications.public(n) for n in await read.rows("notifications", mine)],
+        notifications=await read.own(
+            "notifications",
+            Notification,
+            Notification.resident_id,
+            Notification.created_at,
+            notifications.public,
+        ),
         rsvps=await shared.rsvps(read),
         check_ins=await shared.check_ins(read),
         keep_in_touch=await shared.keep_in_touch(read),
         events=await shared.events(read),
         reports_filed=await _reports_filed(read),
-        verifications=await _verifications(read),
+        verifications=await read.own(
+            "verifications",
+            Verification,
+            Verification.resident_id,
+            Verification.created_at,
+            copied(ExportedVerification),
+        ),
         connector_of=await _connector_of(read),
         api_keys=await _api_keys(read),
-        webhooks_made=await _webhooks_made(read),
-        neighbourhoods_made=await _neighbourhoods_made(read),
+        webhooks_made=await read.own(
+            "webhooks_made",
+            WebhookEndpoint,
+            WebhookEndpoint.created_by,
+            WebhookEndpoint.created_at,
+            copied(WebhookPublic),
+        ),
+        neighbourhoods_made=await read.own(
+            "neighbourhoods_made",
+            Neighbourhood,
+            Neighbourhood.created_by,
+            Neighbourhood.created_at,
+            lambda n: NeighbourhoodRef(id=n.id, name=n.name),
+        ),
         audit_about_you=await _audit_about_you(read),
         assistance=await _assistance(read),
     )
@@ -167,47 +194,19 @@ async def _sign_ins(read: shared.Sections) -> list[ExportedSignIn]:
     ]
 
 
-async def _devices(read: shared.Sections) -> list[ExportedDevice]:
-    query = (
-        select(Device)
-        .where(Device.resident_id == read.me)
-        .order_by(col(Device.last_seen_at).desc())
+def _device(d: Device) -> ExportedDevice:
+    return ExportedDevice(
+        id=d.id,
+        platform=d.platform,
+        push_token_hint=f"…{d.push_token[-4:]}",
+        created_at=d.created_at,
+        last_seen_at=d.last_seen_at,
     )
-    return [
-        ExportedDevice(
-            id=d.id,
-            platform=d.platform,
-            push_token_hint=f"…{d.push_token[-4:]}",
-            created_at=d.created_at,
-            last_seen_at=d.last_seen_at,
-        )
-        for d in await read.rows("devices", query)
-    ]
 
 
 async def _calendar_feed(read: shared.Sections) -> ExportedCalendarFeed | None:
     feed = await read.session.get(CalendarFeed, read.me)
     return ExportedCalendarFeed(created_at=feed.created_at) if feed else None
-
-
-async def _offers(read: shared.Sections) -> list[ExportedOffer]:
-    query = select(Offer).where(Offer.owner_id == read.me).order_by(col(Offer.created_at).desc())
-    return [
-        ExportedOffer.model_validate(o, from_attributes=True)
-        for o in await read.rows("offers", query)
-    ]
-
-
-async def _requests(read: shared.Sections) -> list[ExportedRequest]:
-    query = (
-        select(HelpRequest)
-        .where(HelpRequest.owner_id == read.me)
-        .order_by(col(HelpRequest.created_at).desc())
-    )
-    return [
-        ExportedRequest.model_validate(r, from_attributes=True)
-        for r in await read.rows("requests", query)
-    ]
 
 
 async def _reports_filed(read: shared.Sections) -> list[ReportPublic]:
@@ -228,18 +227,6 @@ async def _reports_filed(read: shared.Sections) -> list[ReportPublic]:
             resolved_at=r.resolved_at,
         )
         for r in await read.rows("reports_filed", query)
-    ]
-
-
-async def _verifications(read: shared.Sections) -> list[ExportedVerification]:
-    query = (
-        select(Verification)
-        .where(Verification.resident_id == read.me)
-        .order_by(col(Verification.created_at).desc())
-    )
-    return [
-        ExportedVerification.model_validate(v, from_attributes=True)
-        for v in await read.rows("verifications", query)
     ]
 
 
@@ -282,30 +269,6 @@ async def _api_keys(read: shared.Sections) -> list[ExportedApiKey]:
             made_by_you=k.created_by == me,
         )
         for k, r in rows
-    ]
-
-
-async def _webhooks_made(read: shared.Sections) -> list[WebhookPublic]:
-    query = (
-        select(WebhookEndpoint)
-        .where(WebhookEndpoint.created_by == read.me)
-        .order_by(col(WebhookEndpoint.created_at).desc())
-    )
-    return [
-        WebhookPublic.model_validate(w, from_attributes=True)
-        for w in await read.rows("webhooks_made", query)
-    ]
-
-
-async def _neighbourhoods_made(read: shared.Sections) -> list[NeighbourhoodRef]:
-    query = (
-        select(Neighbourhood)
-        .where(Neighbourhood.created_by == read.me)
-        .order_by(col(Neighbourhood.created_at).desc())
-    )
-    return [
-        NeighbourhoodRef(id=n.id, name=n.name)
-        for n in await read.rows("neighbourhoods_made", query)
     ]
 
 

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal, TypeVar
 
+from pydantic import BaseModel
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -36,6 +37,8 @@ from models.vouches import Vouch
 from services import names
 
 T = TypeVar("T")
+E = TypeVar("E")
+M = TypeVar("M", bound=BaseModel)
 Ref = Callable[[uuid.UUID], ResidentRef]
 MatchStepBy = Literal["you", "them", "someone else"]
 HostingSeen = Literal["hosting", "invited", "declined"]
@@ -60,6 +63,13 @@ class Sections:
         return await self._cut(
             name, (await self.session.exec(query.limit(SECTION_LIMIT + 1))).all()
         )
+
+    async def own(
+        self, name: str, model: type[T], owner: Any, newest: Any, shape: Callable[[T], E]
+    ) -> list[E]:
+        """A section of one table's rows whose `owner` column is the resident, newest first."""
+        query = select(model).where(owner == self.me).order_by(col(newest).desc())
+        return [shape(row) for row in await self.rows(name, query)]
 
     async def _cut(self, name: str, found: Sequence[T]) -> Sequence[T]:
         if len(found) > SECTION_LIMIT:
@@ -120,6 +130,11 @@ async def matches(read: Sections) -> list[ExportedMatch]:
             )
         )
     return exported
+
+
+def copied(exported: type[M]) -> Callable[[Any], M]:
+    """A row shown as it is stored, in the export's model of it."""
+    return lambda row: exported.model_validate(row, from_attributes=True)
 
 
 def _by(actor: uuid.UUID | None, me: uuid.UUID, other: uuid.UUID) -> MatchStepBy:
@@ -247,23 +262,13 @@ async def blocks(read: Sections) -> list[ExportedBlock]:
 
 
 async def rsvps(read: Sections) -> list[ExportedRsvp]:
-    query = select(Rsvp).where(Rsvp.resident_id == read.me).order_by(col(Rsvp.answered_at).desc())
-    return [
-        ExportedRsvp.model_validate(r, from_attributes=True)
-        for r in await read.rows("rsvps", query)
-    ]
+    return await read.own("rsvps", Rsvp, Rsvp.resident_id, Rsvp.answered_at, copied(ExportedRsvp))
 
 
 async def check_ins(read: Sections) -> list[ExportedCheckIn]:
-    query = (
-        select(CheckIn)
-        .where(CheckIn.resident_id == read.me)
-        .order_by(col(CheckIn.checked_in_at).desc())
+    return await read.own(
+        "check_ins", CheckIn, CheckIn.resident_id, CheckIn.checked_in_at, copied(ExportedCheckIn)
     )
-    return [
-        ExportedCheckIn.model_validate(c, from_attributes=True)
-        for c in await read.rows("check_ins", query)
-    ]
 
 
 async def keep_in_touch(read: Sections) -> list[ExportedKeepInTouch]:
