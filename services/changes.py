@@ -155,7 +155,6 @@ def _write_pending(session: Session) -> None:
         set_={"seq": insert.excluded.seq, "changed_at": insert.excluded.changed_at},
     )
     session.execute(statement, rows)
-    session.info.pop(PENDING, None)  # the upsert's own flush noted nothing new
 
 
 def _dialect(session: Session) -> str:

@@ -48,6 +48,16 @@ LIVE = {
     SyncKind.request: col(POST_MODELS[SyncKind.request].status) == RequestStatus.open,
 }
 
+# The model each kind of change is sent in.
+SHAPES: dict[SyncKind, type[AnyChange]] = {
+    SyncKind.offer: SyncedOffer,
+    SyncKind.request: SyncedRequest,
+    SyncKind.match: SyncedMatch,
+    SyncKind.event: SyncedEvent,
+    SyncKind.notification: SyncedNotification,
+    SyncKind.tie: SyncedTie,
+}
+
 
 @dataclass(frozen=True)
 class SyncView:
@@ -138,15 +148,7 @@ async def changes_since(
 
 
 def _tombstone(kind: SyncKind, entity_id: uuid.UUID) -> AnyChange:
-    shapes: dict[SyncKind, type[AnyChange]] = {
-        SyncKind.offer: SyncedOffer,
-        SyncKind.request: SyncedRequest,
-        SyncKind.match: SyncedMatch,
-        SyncKind.event: SyncedEvent,
-        SyncKind.notification: SyncedNotification,
-        SyncKind.tie: SyncedTie,
-    }
-    return shapes[kind](id=entity_id, deleted=True)
+    return SHAPES[kind](id=entity_id, deleted=True)
 
 
 async def _current(
