@@ -235,11 +235,8 @@ async def shown_among(
     too, so a phone can say so), unless a block hides them; and every event they host."""
     if not ids:
         return []
-    hosted = set(
-        (
-            await session.exec(select(Event.id).where(col(Event.id).in_(ids), _hosting(viewer.id)))
-        ).all()
-    )
+    hosting = select(Event).where(col(Event.id).in_(ids), _hosting(viewer.id))
+    hosted = (await session.exec(hosting)).all()
     nearby: list[Event] = []
     if reach is not None:
         rows = await session.exec(
@@ -249,9 +246,8 @@ async def shown_among(
             .where(~_hidden_by_a_host(viewer.id))
         )
         nearby = [e for e in rows.all() if reach.distance_m(e.cell) <= reach.within_m]
-    shown = {e.id for e in nearby} | hosted
-    events = (await session.exec(select(Event).where(col(Event.id).in_(shown)))).all()
-    return [await describe(session, event) for event in events]
+    shown = {event.id: event for event in [*nearby, *hosted]}
+    return [await describe(session, event) for event in shown.values()]
 
 
 async def read(session: AsyncSession, viewer: Resident, event_id: uuid.UUID) -> EventPublic:
