@@ -1,4 +1,4 @@
-"""The `kith` command: serve, migrate, create-admin, jobs, worker, openapi."""
+"""The `kith` command: serve, demo, migrate, create-admin, jobs, worker, openapi."""
 
 import argparse
 import asyncio
@@ -12,42 +12,13 @@ from pydantic import ValidationError
 from api.logging import configure_logging
 from api.settings import get_settings
 
+DEMO_RESIDENTS = 300  # services.demo.RESIDENTS, without importing the services to parse
 
-def _migrate() -> None:
+
+def migrate_database() -> None:
     from api.migrate import upgrade
 
     asyncio.run(upgrade(get_settings().database_url))
-
-
-def _seed_demo() -> None:
-    from api.db import Database
-    from services import demo
-    from services.passwords import PasswordHasher
-
-    async def run() -> demo.DemoSummary:
-        settings = get_settings()
-        database = Database.connect(settings.database_url)
-        hasher = PasswordHasher(settings.auth.argon2_time_cost, settings.auth.argon2_memory_kib)
-        try:
-            async with database.transaction() as session:
-                return await demo.seed(session, hasher)
-        finally:
-            await database.engine.dispose()
-
-    summary = asyncio.run(run())
-    if summary.created:
-        made = (
-            f"Demo data created: {summary.resident_count} residents, {summary.offer_count} "
-            f"offers and {summary.request_count} requests in 'Totnes town centre (demo)'."
-        )
-    else:
-        made = "Demo data already present."
-    print(
-        f"{made}\nSign in as {summary.sample_email} (up to resident{summary.resident_count:03d}"
-        f"@...), as a connector, {summary.connector_email}, or as the admin, "
-        f"{summary.admin_email}, with the password '{demo.DEMO_PASSWORD}'.",
-        flush=True,
-    )
 
 
 def serve(args: argparse.Namespace) -> None:
@@ -55,9 +26,12 @@ def serve(args: argparse.Namespace) -> None:
     if args.demo and settings.environment == "production":
         raise SystemExit("--demo adds accounts with a published password: not in production.")
     configure_logging(settings.log_level)
-    _migrate()
+    migrate_database()
     if args.demo:
-        _seed_demo()
+        from api import cli_demo
+        from services import demo
+
+        cli_demo.seed_city(demo.RESIDENTS)
     uvicorn.run(
         "api.app:create_app",
         factory=True,
@@ -71,7 +45,7 @@ def serve(args: argparse.Namespace) -> None:
 
 def migrate(_args: argparse.Namespace) -> None:
     configure_logging(get_settings().log_level)
-    _migrate()
+    migrate_database()
     print("Database is at the newest schema.")
 
 
@@ -93,7 +67,7 @@ def create_admin(args: argparse.Namespace) -> None:
     settings = get_settings()
     configure_logging(settings.log_level)
     password = _read_password(args.password_stdin)
-    _migrate()
+    migrate_database()
 
     async def run() -> tuple[str, bool]:
         database = Database.connect(settings.database_url)
@@ -179,6 +153,23 @@ def worker(args: argparse.Namespace) -> None:
     asyncio.run(run())
 
 
+def demo_city(args: argparse.Namespace) -> None:
+    from api import cli_demo
+
+    if get_settings().environment == "production":
+        raise SystemExit(cli_demo.REFUSED_IN_PRODUCTION)
+    configure_logging(get_settings().log_level)
+    migrate_database()
+    cli_demo.seed_city(args.residents)
+
+
+def _city_size(text: str) -> int:
+    value = int(text.replace(",", "").replace("_", ""))
+    if not DEMO_RESIDENTS <= value <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"from {DEMO_RESIDENTS} to 1,000,000")
+    return value
+
+
 def openapi(args: argparse.Namespace) -> None:
     from api import openapi as spec
     from api.app import create_app
@@ -200,6 +191,20 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--demo", action="store_true", help="add a synthetic neighbourhood to try")
     p.set_defaults(run=serve)
+
+    p = commands.add_parser(
+        "demo",
+        help="migrate, then add a synthetic city of N residents to DATABASE_URL's database "
+        "(deterministic; a second run adds only what is missing)",
+    )
+    p.add_argument(
+        "--residents",
+        type=_city_size,
+        default=DEMO_RESIDENTS,
+        help=f"how many people live in the city, {DEMO_RESIDENTS} to 1,000,000 (default "
+        f"{DEMO_RESIDENTS}: the demo neighbourhood alone, as `serve --demo`)",
+    )
+    p.set_defaults(run=demo_city)
 
     p = commands.add_parser("migrate", help="bring the database to the newest schema")
     p.set_defaults(run=migrate)

@@ -21,6 +21,7 @@ from services import notifications
 from tests.api.test_ratelimit import redis_url  # noqa: F401  (a fixture: skips without Redis)
 from tests.databases import backend
 from tests.e2e.conftest import KITH, Server, _serving
+from tests.e2e.soup_night import soup_night
 from tests.e2e.test_serve import PASSWORD
 
 WAIT_S = 10.0
@@ -245,18 +246,7 @@ async def test_a_replica_hears_what_another_replica_and_a_jobs_process_stored(
 async def _going_to_an_event_soon(
     http: httpx.AsyncClient, host: dict[str, str], guest: dict[str, str]
 ) -> str:
-    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=6)
-    made = await http.post(
-        "/v1/events",
-        headers=host,
-        json={
-            "kind": "meal",
-            "title": "Soup night",
-            "venue": {"name": "Civic hall", "lat": 50.4316, "lon": -3.6851},
-            "starts_at": starts.isoformat(),
-            "ends_at": (starts + timedelta(hours=2)).isoformat(),
-        },
-    )
+    made = await http.post("/v1/events", headers=host, json=soup_night())
     assert made.status_code == 201, made.text
     event = made.json()
     occurrence = datetime.fromisoformat(event["starts_at"]).date().isoformat()

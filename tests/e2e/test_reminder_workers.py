@@ -4,13 +4,14 @@ reminder is stored once, and every worker finishes cleanly."""
 import asyncio
 import re
 import subprocess
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.e2e.conftest import KITH, Server
+from tests.e2e.soup_night import soup_night
 from tests.e2e.test_serve import _signed_up
 
 WORKERS = 4
@@ -39,20 +40,9 @@ def test_reminder_workers_racing_store_each_reminder_once(
     server_without_worker: Server,
 ) -> None:
     server = server_without_worker
-    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=6)
     with httpx.Client(base_url=server.url, timeout=10) as http:
         _, host = _signed_up(http, "Host")
-        made = http.post(
-            "/v1/events",
-            headers=host,
-            json={
-                "kind": "meal",
-                "title": "Soup night",
-                "venue": {"name": "Civic hall", "lat": 50.4316, "lon": -3.6851},
-                "starts_at": starts.isoformat(),
-                "ends_at": (starts + timedelta(hours=2)).isoformat(),
-            },
-        )
+        made = http.post("/v1/events", headers=host, json=soup_night())
         assert made.status_code == 201, made.text
         event = made.json()
         occurrence = datetime.fromisoformat(event["starts_at"]).date().isoformat()
