@@ -23,12 +23,8 @@ import argparse
 import asyncio
 import inspect
 import math
-import os
 import random
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -40,9 +36,9 @@ from types import ModuleType
 from typing import Any
 
 import httpx
+from common import POSTGRES_ADMIN_URL, create_postgres, drop_postgres, ms_since, p95, serve
 from sqlalchemy import event, func, insert, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import col, select
 
 from api.db import Database
@@ -75,8 +71,6 @@ OTHERS = [c for c in Category if c not in (CATEGORY, Category.personal_care)]
 KINDS = list(TieKind)
 CHUNK = 5000
 PASSWORD = "benchmark-heron-quarry-73"
-KITH = str(Path(sys.executable).parent / "kith")
-POSTGRES_ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 Row = dict[str, object]
 
 
@@ -373,14 +367,6 @@ async def seed(
     return city
 
 
-def _p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20)[18]
-
-
-def _ms(started: float) -> float:
-    return (time.perf_counter() - started) * 1000
-
-
 async def _loaded(database: Database, city: City) -> list[tuple[HelpRequest, Resident]]:
     async with database.transaction(writes=False) as session:
         requests = {
@@ -419,17 +405,17 @@ async def measure(
                 .where(Offer.status == OfferStatus.active, col(Offer.cell).in_(reach.cells))
             )
             in_reach = count.one()
-            baseline = _ms(started)
+            baseline = ms_since(started)
 
             started = time.perf_counter()
             ranked = await candidates.rank(session, request, settings, weights, utcnow())
-            ranking = _ms(started)
+            ranking = ms_since(started)
 
             started = time.perf_counter()
             page = await candidates.candidates(
                 session, requester, request.id, settings, weights, None, 20
             )
-            paging = _ms(started)
+            paging = ms_since(started)
         if n < warm_up:
             continue
         timings["baseline"].append(baseline)
@@ -491,7 +477,7 @@ class Steps:
 
     def pop(self) -> None:
         label, started, nested = self.stack.pop()
-        elapsed = _ms(started)
+        elapsed = ms_since(started)
         self.wall[label] = self.wall.get(label, 0.0) + elapsed
         self.own[label] = self.own.get(label, 0.0) + elapsed - nested
         if self.stack:
@@ -526,7 +512,7 @@ class Steps:
 
     def _after(self, *_: Any) -> None:
         label = self.stack[-1][0] if self.stack else self.ROOT
-        self.sql[label] = self.sql.get(label, 0.0) + _ms(self._started)
+        self.sql[label] = self.sql.get(label, 0.0) + ms_since(self._started)
         self.statements[label] = self.statements.get(label, 0) + 1
 
     def __enter__(self) -> "Steps":
@@ -578,45 +564,6 @@ async def breakdown(database: Database, city: City, rounds: int) -> None:
     print(f"{'rank() total':>24} {total:>7.2f}ms")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _serve(database_url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """`kith serve` on the seeded database (as benchmarks/http_baseline.py, without --demo)."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "KITH_LOG_LEVEL": "WARNING",
-        "KITH_AUTH__ACCESS_TTL_S": "86400",
-        "KITH_RATE_LIMITS__LOGIN_PER_ACCOUNT": "100000/minute",
-        "KITH_RATE_LIMITS__LOGIN_PER_CLIENT": "100000/minute",
-        # One resident from one address makes every request: lift the general limits too.
-        "KITH_RATE_LIMITS__PER_RESIDENT": "1000000/minute",
-        "KITH_RATE_LIMITS__PER_ADDRESS": "1000000/minute",
-        "KITH_RATE_LIMITS__PER_API_KEY": "1000000/minute",
-    }
-    log = (workdir / "serve.log").open("wb")
-    process = subprocess.Popen(
-        [KITH, "serve", "--port", str(port)], env=env, cwd=workdir, stdout=log, stderr=log
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            time.sleep(0.2)
-    process.kill()
-    process.wait()
-    sys.stderr.write((workdir / "serve.log").read_text()[-4000:])
-    raise SystemExit("kith serve did not start")
-
-
 def measure_http(base_url: str, city: City, rounds: int) -> tuple[dict[str, list[float]], int]:
     timings: dict[str, list[float]] = {"healthz": [], "candidates": []}
     items: list[int] = []
@@ -634,11 +581,11 @@ def measure_http(base_url: str, city: City, rounds: int) -> tuple[dict[str, list
         for n in range(rounds):  # interleaved, so drifting noise hits both alike
             started = time.perf_counter()
             response = http.get("/healthz")
-            timings["healthz"].append(_ms(started))
+            timings["healthz"].append(ms_since(started))
             response.raise_for_status()
             started = time.perf_counter()
             response = http.get(paths[n % len(paths)], headers=headers[n % len(paths)])
-            timings["candidates"].append(_ms(started))
+            timings["candidates"].append(ms_since(started))
             response.raise_for_status()
             items.append(len(response.json()["items"]))
     return timings, int(statistics.median(items))
@@ -646,7 +593,7 @@ def measure_http(base_url: str, city: City, rounds: int) -> tuple[dict[str, list
 
 def _row(label: str, values: list[float], base: float) -> str:
     p50 = statistics.median(values)
-    return f"{label:>42} {p50:>8.2f}ms {_p95(values):>8.2f}ms {p50 / base:>12.1f}x"
+    return f"{label:>42} {p50:>8.2f}ms {p95(values):>8.2f}ms {p50 / base:>12.1f}x"
 
 
 async def prepare(url: str, args: argparse.Namespace) -> City:
@@ -693,27 +640,6 @@ async def prepare(url: str, args: argparse.Namespace) -> City:
         await database.engine.dispose()
 
 
-async def _create_postgres(admin_url: str) -> str:
-    name = f"kith_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        await admin.dispose()
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-
-
-async def _drop_postgres(admin_url: str, url: str) -> None:
-    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            name = make_url(url).database
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -733,14 +659,14 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as workdir:
         if args.database == "postgres":
-            url = asyncio.run(_create_postgres(args.postgres_admin_url))
+            url = asyncio.run(create_postgres(args.postgres_admin_url))
         else:
             url = f"sqlite+aiosqlite:///{Path(workdir)}/matching.db"
         try:
             city = asyncio.run(prepare(url, args))
             if not args.http_rounds:
                 return
-            process, base_url = _serve(url, Path(workdir))
+            process, base_url = serve(url, Path(workdir), KITH_RUN_WORKER="true")
             try:
                 timings, items = measure_http(base_url, city, args.http_rounds)
             finally:
@@ -754,7 +680,7 @@ def main() -> None:
             print(f"candidates per page: median {items}")
         finally:
             if args.database == "postgres":
-                asyncio.run(_drop_postgres(args.postgres_admin_url, url))
+                asyncio.run(drop_postgres(args.postgres_admin_url, url))
 
 
 if __name__ == "__main__":
