@@ -47,7 +47,11 @@ class NeighbourhoodConnector(SQLModel, table=True):
     neighbourhood_id: uuid.UUID = Field(
         foreign_key="neighbourhood.id", primary_key=True, ondelete="CASCADE"
     )
-    resident_id: uuid.UUID = Field(foreign_key="resident.id", primary_key=True, ondelete="CASCADE")
+    # Indexed alone too: "which neighbourhoods is this resident a connector of?" is asked on
+    # every events feed and every connector's request.
+    resident_id: uuid.UUID = Field(
+        foreign_key="resident.id", primary_key=True, index=True, ondelete="CASCADE"
+    )
     appointed_by: uuid.UUID | None = Field(
         default=None, foreign_key="resident.id", ondelete="SET NULL"
     )
