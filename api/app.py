@@ -65,7 +65,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = database is None
-        app.state.db = database or Database.connect(settings.database_url)
+        app.state.db = database or Database.connect(
+            settings.database_url, settings.database_read_url
+        )
         live.attach(app.state.db, app.state.live)  # its commits wake notification streams
         background = (
             asyncio.create_task(run_forever(app.state.db, settings, settings.worker_interval_s))
@@ -81,7 +83,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                     await background
             await app.state.live.close()
             if owned:
-                await app.state.db.engine.dispose()
+                await app.state.db.dispose()
 
     app = FastAPI(
         title="Kith",

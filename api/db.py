@@ -60,10 +60,19 @@ class Database:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
 
+    # A read replica that the nearby feeds read (api/deps.py); None: they read this one.
+    replica: "Database | None" = None
+
     @classmethod
-    def connect(cls, database_url: str) -> "Database":
+    def connect(cls, database_url: str, read_url: str | None = None) -> "Database":
         engine = make_engine(database_url)
-        return cls(engine=engine, sessionmaker=make_sessionmaker(engine))
+        replica = cls.connect(read_url) if read_url else None
+        return cls(engine=engine, sessionmaker=make_sessionmaker(engine), replica=replica)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+        if self.replica is not None:
+            await self.replica.engine.dispose()
 
     @asynccontextmanager
     async def transaction(self, writes: bool = True) -> AsyncIterator[AsyncSession]:

@@ -60,6 +60,20 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def _feed_session(
+    request: Request, session: Annotated[AsyncSession, Depends(_session, scope="function")]
+) -> AsyncIterator[AsyncSession]:
+    """A nearby feed reads the read replica, when there is one. A replica may lag a moment
+    behind, which a feed of neighbours' posts can bear; your own posts (`mine=true`), just
+    written, are read where they were written."""
+    database: Database = request.app.state.db
+    if database.replica is None or request.query_params.get("mine") in ("true", "1"):
+        yield session
+        return
+    async with database.replica.transaction(writes=False) as replica_session:
+        yield replica_session
+
+
 async def _writing_session(request: Request) -> AsyncIterator[AsyncSession]:
     """For the few reads that also write (a disclosure logged as it is shown)."""
     database: Database = request.app.state.db
@@ -88,6 +102,7 @@ ClientAddress = Annotated[str, Depends(client_address)]
 # success for a write that then fails to commit.
 SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
 WritingSessionDep = Annotated[AsyncSession, Depends(_writing_session, scope="function")]
+FeedSessionDep = Annotated[AsyncSession, Depends(_feed_session, scope="function")]
 
 
 _api_key = APIKeyHeader(

@@ -114,6 +114,12 @@ class Settings(BaseSettings):
         default="sqlite+aiosqlite:///./kith.db",
         validation_alias=AliasChoices("DATABASE_URL", "KITH_DATABASE_URL"),
     )
+    database_read_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_READ_URL", "KITH_DATABASE_READ_URL"),
+        description="A read replica of DATABASE_URL for the nearby feeds (docs/scaling.md); "
+        "unset: the feeds read the primary.",
+    )
     redis_url: str | None = Field(
         default=None, validation_alias=AliasChoices("REDIS_URL", "KITH_REDIS_URL")
     )

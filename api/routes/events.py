@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 from api.conditional import IfMatch, set_etag
 from api.deps import (
     CurrentResident,
+    FeedSessionDep,
     IdempotencyKey,
     LimiterDep,
     ReadsEvents,
@@ -68,7 +69,7 @@ async def create(
 @router.get("", responses=problems(401, 409, 422))
 async def list_occurrences(
     resident: ReadsEvents,
-    session: SessionDep,
+    session: FeedSessionDep,
     from_: Annotated[datetime | None, Query(alias="from", description="Default: now.")] = None,
     to: Annotated[
         datetime | None, Query(description="Default: 30 days after `from`; at most 92.")

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from api.conditional import IfMatch, set_etag
-from api.deps import CurrentResident, IdempotencyKey, ReadsOffers, SessionDep
+from api.deps import CurrentResident, FeedSessionDep, IdempotencyKey, ReadsOffers, SessionDep
 from api.errors import problems
 from models.base import Page
 from models.categories import Category
@@ -45,7 +45,7 @@ async def create(
 @router.get("", responses=problems(401, 409, 422))
 async def list_nearby(
     resident: ReadsOffers,
-    session: SessionDep,
+    session: FeedSessionDep,
     within_m: Annotated[int, Query(ge=MIN_RADIUS_M, le=MAX_RADIUS_M)] = 3000,
     category: Annotated[list[Category], Query(max_length=16)] = [],  # noqa: B006
     mine: bool = False,

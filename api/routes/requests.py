@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from api.conditional import IfMatch, set_etag
 from api.deps import (
+    FeedSessionDep,
     IdempotencyKey,
     KeyNeighbourhood,
     ReadsRequests,
@@ -57,7 +58,7 @@ async def create(
 @router.get("", responses=problems(401, 409, 422))
 async def list_nearby(
     resident: ReadsRequests,
-    session: SessionDep,
+    session: FeedSessionDep,
     within_m: Annotated[int, Query(ge=MIN_RADIUS_M, le=MAX_RADIUS_M)] = 3000,
     category: Annotated[list[Category], Query(max_length=16)] = [],  # noqa: B006
     urgency: Annotated[list[Urgency], Query(max_length=3)] = [],  # noqa: B006
