@@ -140,8 +140,45 @@ async def _home_in_reach(
     )
 
 
-async def _free_to_ask(
+@dataclass(frozen=True)
+class Record:
+    """A helper's matches, as far as ranking them goes."""
+
+    taken_on: int = 0  # accepted in the last 7 days, against their weekly cap
+    asked: int = 0  # asked by requesters or connectors in the last 7 days (not volunteered)
+    helped: int = 0  # different people helped to completion in the last year
+    asked_for_this: bool = False  # already asked (or volunteered) for this request
+
+
+async def _records(
     session: AsyncSession, request: HelpRequest, helpers: set[uuid.UUID], now: datetime
+) -> dict[uuid.UUID, Record]:
+    """Every count ranking needs from the helpers' matches, in one pass over them."""
+    if not helpers:
+        return {}
+    recent = col(Match.created_at) >= now - RECENT
+    connection = await session.connection()
+    rows = await connection.execute(
+        select_columns(
+            col(Match.helper_id),
+            func.count().filter(col(Match.accepted_at) >= now - RECENT),
+            func.count().filter(recent, col(Match.origin) != MatchOrigin.helper),
+            func.count(func.distinct(Match.requester_id)).filter(
+                col(Match.status) == MatchStatus.completed, col(Match.closed_at) >= now - YEAR
+            ),
+            func.count().filter(col(Match.request_id) == request.id),
+        )
+        .where(bulk.among(session, col(Match.helper_id), helpers))
+        .group_by(col(Match.helper_id))
+    )
+    return {
+        helper: Record(taken_on, asked, helped, for_this > 0)
+        for helper, taken_on, asked, helped, for_this in rows.all()
+    }
+
+
+async def _free_to_ask(
+    session: AsyncSession, helpers: set[uuid.UUID], records: dict[uuid.UUID, Record], now: datetime
 ) -> dict[uuid.UUID, str]:
     """Active, out of quiet hours, under their weekly cap, and not yet asked for this; each
     with their time zone."""
@@ -159,18 +196,19 @@ async def _free_to_ask(
         .where(bulk.among(session, col(Resident.id), helpers))
         .where(col(Resident.status) == ResidentStatus.active)
     )
-    taken_on = await _counts(session, helpers, col(Match.accepted_at) >= now - RECENT)
-    asked_already = await session.exec(
-        select(Match.helper_id).where(Match.request_id == request.id)
-    )
-    excluded = set(asked_already.all())
-    return {
-        helper: timezone
-        for helper, cap, quiet_from, quiet_until, timezone in people.all()
-        if helper not in excluded
-        and taken_on.get(helper, 0) < cap
-        and not matching.in_quiet_hours(quiet_from, quiet_until, timezone, now)
-    }
+    free = {}
+    for helper, cap, quiet_from, quiet_until, timezone in people.all():
+        record = records.get(helper, NO_RECORD)
+        if (
+            not record.asked_for_this
+            and record.taken_on < cap
+            and not matching.in_quiet_hours(quiet_from, quiet_until, timezone, now)
+        ):
+            free[helper] = timezone
+    return free
+
+
+NO_RECORD = Record()
 
 
 async def _counts(
@@ -199,18 +237,6 @@ async def spare_places(
     )
     taken_on = await _counts(session, helpers, col(Match.accepted_at) >= now - RECENT)
     return {helper: max(0, cap - taken_on.get(helper, 0)) for helper, cap in caps.all()}
-
-
-async def _helped_counts(
-    session: AsyncSession, helpers: set[uuid.UUID], now: datetime
-) -> dict[uuid.UUID, int]:
-    rows = await session.exec(
-        select(Match.helper_id, func.count(func.distinct(Match.requester_id)))
-        .where(bulk.among(session, col(Match.helper_id), helpers))
-        .where(Match.status == MatchStatus.completed, col(Match.closed_at) >= now - YEAR)
-        .group_by(col(Match.helper_id))
-    )
-    return dict(rows.all())
 
 
 async def _in_audience(
@@ -283,18 +309,12 @@ async def rank(
     cells = {helper: cell for helper, (_, cell, _) in with_offers.items()} | {
         helper: cell for helper, cell in known.items() if helper not in with_offers
     }
-    zones = await _free_to_ask(session, request, set(cells) - {request.owner_id}, now)
+    records = await _records(session, request, set(cells) - {request.owner_id}, now)
+    zones = await _free_to_ask(session, set(cells) - {request.owner_id}, records, now)
     helpers = await _in_audience(session, request, set(zones))
     # Blocked pairs, either way, are left out of the trust answer, so out of this one.
     trusts = await trust_between(session, request.owner_id, helpers, trust_settings, ties.today())
     helpers = await _eligible(session, request, trusts)
-    asked = await _counts(
-        session,
-        helpers,
-        col(Match.created_at) >= now - RECENT,
-        col(Match.origin) != MatchOrigin.helper,
-    )
-    helped = await _helped_counts(session, helpers, now)
     ranked = []
     for helper in helpers:
         offer = with_offers.get(helper)
@@ -306,8 +326,8 @@ async def rank(
             distance_label=label,
             trust=trusts[helper],
             availability=matching.availability_fit(offered, request.needed_by, now, zones[helper]),
-            helped=helped.get(helper, 0),
-            asked=asked.get(helper, 0),
+            helped=records.get(helper, NO_RECORD).helped,
+            asked=records.get(helper, NO_RECORD).asked,
             has_offer=offer is not None,
         )
         ranked.append(Ranked(matching.score(facts, weights), offer[0] if offer else None))

@@ -125,3 +125,49 @@ async def test_candidates_are_exactly_the_helpers_who_pass_every_rule(
     ranked = await candidates.rank(session, request, TrustSettings(), MatchingWeights(), now)
 
     assert {r.scored.facts.helper_id for r in ranked} == expected
+
+
+async def test_each_candidate_carries_their_record_of_help(session: AsyncSession) -> None:
+    """Helped: different people helped to completion within a year (one helped twice counts
+    once; help 13 months ago not at all). Asked: asks of the last week by requesters or
+    connectors, not the times they volunteered."""
+    place = geo.cell_of(49.2, -2.1, 8)
+    now = utcnow()
+    requester = await resident_row(session, "Rosa", cell=place)
+    helper = await resident_row(session, "Kim", cell=place)
+    request = HelpRequest(
+        owner_id=requester.id,
+        category=Category.shopping,
+        title="Shopping",
+        cell=place,
+        radius_m=1500,
+        expires_at=now + timedelta(days=7),
+    )
+    session.add(request)
+    session.add(Offer(owner_id=helper.id, category=Category.shopping, title="Shopping",
+                      cell=place, radius_m=1500, expires_at=now + timedelta(days=7)))  # fmt: skip
+    others = [await resident_row(session, f"Asker {n}", cell=place) for n in range(4)]
+    await session.flush()
+    history = [  # (asker, status, origin, created days ago, closed days ago)
+        (others[0], MatchStatus.completed, MatchOrigin.requester, 40, 39),
+        (others[0], MatchStatus.completed, MatchOrigin.requester, 20, 19),
+        (others[1], MatchStatus.completed, MatchOrigin.helper, 30, 29),
+        (others[2], MatchStatus.completed, MatchOrigin.requester, 400, 395),
+        (others[3], MatchStatus.declined, MatchOrigin.connector, 2, 2),
+        (others[3], MatchStatus.cancelled, MatchOrigin.helper, 1, 1),
+    ]
+    for asker, status, origin, created, closed in history:
+        past = HelpRequest(owner_id=asker.id, category=Category.shopping, title="Past",
+                           cell=place, radius_m=1500, expires_at=now)  # fmt: skip
+        session.add(past)
+        await session.flush()
+        session.add(
+            Match(request_id=past.id, requester_id=asker.id, helper_id=helper.id, origin=origin,
+                  status=status, created_at=now - timedelta(days=created),
+                  closed_at=now - timedelta(days=closed))
+        )  # fmt: skip
+    await session.flush()
+
+    (ranked,) = await candidates.rank(session, request, TrustSettings(), MatchingWeights(), now)
+
+    assert (ranked.scored.facts.helped, ranked.scored.facts.asked) == (2, 1)
