@@ -19,8 +19,9 @@ from services.errors import InvalidInput, NotFound
 from services.posts import FeedKey, paginate
 
 
-def not_hidden_from(viewer_id: uuid.UUID, resident: Any) -> ColumnElement[bool]:
-    """A filter on a resident-id column: neither side of a block, in either direction."""
+def not_hidden_from(viewer_id: Any, resident: Any) -> ColumnElement[bool]:
+    """A filter on a resident-id column: neither side of a block, in either direction.
+    `viewer_id` is an id, or a bound parameter standing for one."""
     blocked_by_viewer = select(Block.blocked_id).where(Block.blocker_id == viewer_id)
     blocking_viewer = select(Block.blocker_id).where(Block.blocked_id == viewer_id)
     return and_(col(resident).not_in(blocked_by_viewer), col(resident).not_in(blocking_viewer))

@@ -8,10 +8,12 @@ of them however many candidates there are; offers are built as objects only for 
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy import select as select_columns
+from sqlalchemy.sql import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,7 +26,7 @@ from models.requests import Eligibility, HelpRequest, RequestStatus
 from models.residents import Resident, ResidentStatus
 from models.ties import MUTUAL_KINDS, Tie
 from models.verifications import VerificationKind
-from services import bulk, circles, geo, matching, names, neighbourhoods, offers, ties
+from services import bulk, circles, feeds, geo, matching, names, neighbourhoods, offers, ties
 from services.errors import Conflict, NotFound
 from services.matching import Facts, MatchingWeights, Scored
 from services.posts import FeedKey, Reach, paginate
@@ -102,12 +104,17 @@ async def _shared_with(
     narrower = [row.id for row in offers if row.visibility != Visibility.nearby]
     if narrower:
         held = await session.exec(
-            select(Offer.id)
-            .where(col(Offer.id).in_(narrower))
-            .where(circles.audience_holds(requester_id, Offer.visibility, Offer.owner_id))
+            select(Offer.id).where(col(Offer.id).in_(narrower)).where(_held_by_viewer()),
+            params={"viewer": requester_id},
         )
         shared |= set(held.all())
     return shared
+
+
+@cache
+def _held_by_viewer() -> ColumnElement[bool]:
+    """An offer's audience holds the viewer: built once, bound per call (as the feed's)."""
+    return circles.audience_holds(feeds.VIEWER, Offer.visibility, Offer.owner_id)
 
 
 async def _known_in_reach(

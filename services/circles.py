@@ -77,14 +77,15 @@ async def _members(
     ]
 
 
-def audience_holds(viewer_id: uuid.UUID, visibility: Any, owner_id: Any) -> ColumnElement[bool]:
+def audience_holds(viewer_id: Any, visibility: Any, owner_id: Any) -> ColumnElement[bool]:
     """A filter on a post's columns: the viewer is in the audience it was shared with.
 
     Decided from the owner's side: the owner's ties (their own vouches too) hold the viewer,
     or, for `circle_of_circle`, the ties of someone the owner has a tie with, as long as
     that someone is active and blocked with neither end. A tie made from the viewer's side
-    alone (their vouch) never lets them in. The subqueries are uncorrelated, so each is
-    built once per feed, not once per post."""
+    alone (their vouch) never lets them in. The subqueries are uncorrelated, so each runs
+    once per query, not once per post. `viewer_id` is an id, or a bound parameter standing
+    for one, so that a hot path can build the filter once (services/feeds.py)."""
     held_by = select(Tie.resident_id).where(Tie.other_id == viewer_id)
     owners_tie, bridges_tie, bridge = aliased(Tie), aliased(Tie), aliased(Resident)
     held_through_one = (
