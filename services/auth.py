@@ -5,9 +5,10 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import jwt
-from sqlalchemy import func, update
+from sqlalchemy import Uuid, bindparam, func, true, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -212,9 +213,36 @@ async def signed_in_resident(
     "sign out" and a detected token replay take effect at once rather than at expiry.
     """
     resident_id, family_id = access_token_subject(settings, access_token)
-    if not await _family_live(session, family_id, resident_id):
+    found = (
+        await session.exec(
+            _SIGNED_IN_RESIDENT, params={"resident": resident_id, "family": family_id}
+        )
+    ).first()
+    if found is None or not (found[1] > 0 and found[2] == 0):  # as _family_live decides
         raise Unauthenticated("This sign-in has ended. Sign in again.")
-    resident = await session.get(Resident, resident_id)
-    if resident is None or resident.status != ResidentStatus.active:
+    resident: Resident = found[0]
+    if resident.status != ResidentStatus.active:
         raise Unauthenticated("This account cannot use Kith right now.")
     return resident
+
+
+def _signed_in_resident() -> Any:
+    """Every request's one query: the resident, with their sign-in family's link and
+    revocation counts (built once; the ids are bound per call)."""
+    resident, family = bindparam("resident", type_=Uuid()), bindparam("family", type_=Uuid())
+    counts = (
+        select(
+            func.count().label("links"), func.count(col(RefreshToken.revoked_at)).label("revoked")
+        )
+        .where(RefreshToken.family_id == family, RefreshToken.resident_id == resident)
+        .subquery()
+    )
+    # Joined on true: the counts are one row, beside the one resident.
+    return (
+        select(Resident, counts.c.links, counts.c.revoked)
+        .join(counts, true())
+        .where(Resident.id == resident)
+    )
+
+
+_SIGNED_IN_RESIDENT = _signed_in_resident()
