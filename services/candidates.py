@@ -373,17 +373,22 @@ async def candidates(
 async def _described(
     session: AsyncSession, request: HelpRequest, viewer: Resident, page: list[Ranked]
 ) -> list[Candidate]:
-    ids = [r.scored.facts.helper_id for r in page]
-    known = await names.names(session, ids)
     offer_ids = [r.offer_id for r in page if r.offer_id]
     loaded: dict[uuid.UUID, OfferPublic] = {}
+    known: dict[uuid.UUID, str] = {}
     if offer_ids:
         found = await session.exec(
             select(Offer, Resident)
             .join(Resident, col(Resident.id) == Offer.owner_id)
             .where(col(Offer.id).in_(offer_ids))
         )
-        loaded = {offer.id: offers.public(offer, owner, viewer) for offer, owner in found.all()}
+        for offer, owner in found.all():
+            loaded[offer.id] = offers.public(offer, owner, viewer)
+            known[owner.id] = owner.display_name
+    # Names come with the offers; candidates without one (people the requester knows) are
+    # looked up on their own.
+    unnamed = {r.scored.facts.helper_id for r in page} - known.keys()
+    known |= await names.names(session, unnamed)
     described = []
     for r in page:
         facts = r.scored.facts
