@@ -122,10 +122,11 @@ async def _known_in_reach(
 ) -> dict[uuid.UUID, str]:
     """People the requester knows (a mutual tie) living in reach: they may help without an
     offer. Strangers without an offer are never asked unbidden."""
-    rows = await session.exec(
-        select(Tie.other_id, Resident.home_cell)
+    connection = await session.connection()
+    rows = await connection.execute(
+        select_columns(col(Tie.other_id), col(Resident.home_cell))
         .join(Resident, col(Resident.id) == Tie.other_id)
-        .where(Tie.resident_id == request.owner_id)
+        .where(col(Tie.resident_id) == request.owner_id)
         .where(col(Tie.kind).in_(MUTUAL_KINDS))
         .where(col(Resident.home_cell).in_(reach.cells))
     )

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import or_
 from sqlalchemy import select as select_columns  # typed for any number of columns
-from sqlmodel import col, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.residents import Resident, ResidentStatus
@@ -81,8 +81,9 @@ def _score(trust: Trust) -> float:
 
 async def _hidden_from(session: AsyncSession, viewer_id: uuid.UUID) -> set[uuid.UUID]:
     """Everyone on either side of a block with the viewer (a handful, if any)."""
-    rows = await session.exec(
-        select(Block.blocker_id, Block.blocked_id).where(
+    connection = await session.connection()
+    rows = await connection.execute(
+        select_columns(col(Block.blocker_id), col(Block.blocked_id)).where(
             or_(col(Block.blocker_id) == viewer_id, col(Block.blocked_id) == viewer_id)
         )
     )
@@ -149,9 +150,10 @@ async def _vouches(
     session: AsyncSession, candidates: Collection[uuid.UUID]
 ) -> tuple[dict[uuid.UUID, int], dict[uuid.UUID, int]]:
     """Live vouches for each candidate from active residents: by neighbours, by connectors."""
+    connection = await session.connection()
     rows = (
-        await session.exec(
-            select(Vouch.voucher_id, Vouch.vouchee_id, Vouch.by_connector)
+        await connection.execute(
+            select_columns(col(Vouch.voucher_id), col(Vouch.vouchee_id), col(Vouch.by_connector))
             # No join to resident: with hundreds of ids PostgreSQL would hash-join the whole
             # table; the few vouchers are checked in a second, indexed query instead.
             .where(bulk.among(session, Vouch.vouchee_id, candidates))
@@ -161,12 +163,14 @@ async def _vouches(
     vouchers = {voucher for voucher, _, _ in rows}
     inactive = set(
         (
-            await session.exec(
-                select(Resident.id)
+            await connection.execute(
+                select_columns(col(Resident.id))
                 .where(bulk.among(session, Resident.id, vouchers))
                 .where(col(Resident.status) != ResidentStatus.active)
             )
-        ).all()
+        )
+        .scalars()
+        .all()
         if vouchers
         else ()
     )

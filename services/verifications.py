@@ -6,6 +6,7 @@ from collections.abc import Collection
 from datetime import date, datetime
 
 from sqlalchemy import or_
+from sqlalchemy import select as select_columns
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -28,8 +29,11 @@ async def current(
     session: AsyncSession, resident_ids: Collection[uuid.UUID], at: datetime
 ) -> dict[uuid.UUID, dict[VerificationKind, date | None]]:
     """Per resident, each kind in force and when it lapses (None: never)."""
-    rows = await session.exec(
-        select(Verification)
+    connection = await session.connection()  # core rows: it runs for every candidate list
+    rows = await connection.execute(
+        select_columns(
+            col(Verification.resident_id), col(Verification.kind), col(Verification.expires_on)
+        )
         .where(bulk.among(session, Verification.resident_id, resident_ids))
         .where(col(Verification.issued_on) <= at.date())
         .where(
@@ -37,10 +41,10 @@ async def current(
         )
     )
     found: dict[uuid.UUID, dict[VerificationKind, date | None]] = {}
-    for check in rows.all():
-        kinds = found.setdefault(check.resident_id, {})
-        if check.kind not in kinds or _lasts_longer(check.expires_on, kinds[check.kind]):
-            kinds[check.kind] = check.expires_on
+    for resident_id, kind, expires_on in rows.all():
+        kinds = found.setdefault(resident_id, {})
+        if kind not in kinds or _lasts_longer(expires_on, kinds[kind]):
+            kinds[kind] = expires_on
     return found
 
 
