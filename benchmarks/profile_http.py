@@ -92,7 +92,11 @@ def main() -> None:
         process.wait(timeout=30)
     rate = re.search(r"Requests/sec:\s+([\d.]+)", load.stdout)
     print(f"{args.endpoint} under wrk: {rate.group(1) if rate else '?'} requests/s")
-    print("share of samples with each function on the stack (Kith's own):")
+    print(
+        "share of all samples with each function on the stack (Kith's own; the denominator "
+        "includes threads waiting in the pool, and SQLAlchemy's database calls, run in "
+        "greenlets, show as stacks of their own)"
+    )
     for share, frame in shares(raw)[: args.top]:
         print(f"{share:5.1f}%  {frame}")
     print(f"raw samples: {raw}")
