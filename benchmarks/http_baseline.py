@@ -7,58 +7,22 @@ so the benchmark measures work, not refusals.
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+from common import serve
 
-KITH = str(Path(sys.executable).parent / "kith")
 PASSWORD = "benchmark-heron-quarry-73"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def start_server(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = os.environ | {
-        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite+aiosqlite:///{workdir}/bench.db"),
-        "KITH_LOG_LEVEL": "WARNING",
-        "KITH_RATE_LIMITS__LOGIN_PER_ACCOUNT": "100000/minute",
-        "KITH_RATE_LIMITS__LOGIN_PER_CLIENT": "100000/minute",
-        "KITH_RATE_LIMITS__REGISTER_PER_CLIENT": "100000/minute",
-        "KITH_RATE_LIMITS__REFRESH_PER_CLIENT": "100000/minute",
-        # One resident from one address makes every request: lift the general limits too.
-        "KITH_RATE_LIMITS__PER_RESIDENT": "1000000/minute",
-        "KITH_RATE_LIMITS__PER_ADDRESS": "1000000/minute",
-        "KITH_RATE_LIMITS__PER_API_KEY": "1000000/minute",
-    }
-    process = subprocess.Popen(
-        [KITH, "serve", "--port", str(port)],
-        env=env,
-        cwd=workdir,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("kith serve did not start")
+    url = os.environ.get("DATABASE_URL", f"sqlite+aiosqlite:///{workdir}/bench.db")
+    return serve(url, workdir, KITH_RUN_WORKER="true")
 
 
 def timed(count: int, call: Callable[[], httpx.Response]) -> list[float]:

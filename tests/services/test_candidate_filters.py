@@ -3,8 +3,9 @@ with an offer or a tie, not blocked either way, active, out of quiet hours, unde
 weekly cap, not yet asked, and eligible under the request's rule."""
 
 import itertools
+import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
@@ -54,6 +55,20 @@ def _expected(helper: Helper, eligibility: Eligibility) -> bool:
     )
 
 
+def _shopping_request(
+    owner_id: uuid.UUID, cell: str, now: datetime, eligibility: Eligibility
+) -> HelpRequest:
+    return HelpRequest(
+        owner_id=owner_id,
+        category=Category.shopping,
+        title="Shopping",
+        cell=cell,
+        radius_m=1500,
+        eligibility=eligibility,
+        expires_at=now + timedelta(days=7),
+    )
+
+
 @settings(
     max_examples=40,
     deadline=None,
@@ -76,15 +91,7 @@ async def test_candidates_are_exactly_the_helpers_who_pass_every_rule(
         (local + timedelta(hours=1)).strftime("%H:%M"),
     )
     requester = await resident_row(session, "Rosa", cell=place)
-    request = HelpRequest(
-        owner_id=requester.id,
-        category=Category.shopping,
-        title="Shopping",
-        cell=place,
-        radius_m=1500,
-        eligibility=eligibility,
-        expires_at=now + timedelta(days=7),
-    )
+    request = _shopping_request(requester.id, place, now, eligibility)
     session.add(request)
     expected = set()
     for helper in generated:
@@ -135,14 +142,7 @@ async def test_each_candidate_carries_their_record_of_help(session: AsyncSession
     now = utcnow()
     requester = await resident_row(session, "Rosa", cell=place)
     helper = await resident_row(session, "Kim", cell=place)
-    request = HelpRequest(
-        owner_id=requester.id,
-        category=Category.shopping,
-        title="Shopping",
-        cell=place,
-        radius_m=1500,
-        expires_at=now + timedelta(days=7),
-    )
+    request = _shopping_request(requester.id, place, now, Eligibility.anyone)
     session.add(request)
     session.add(Offer(owner_id=helper.id, category=Category.shopping, title="Shopping",
                       cell=place, radius_m=1500, expires_at=now + timedelta(days=7)))  # fmt: skip
