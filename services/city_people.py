@@ -19,7 +19,8 @@ from services.city_layout import (
 )
 from services.city_rows import Formed, Row, Rows
 
-# Roughly how often each kind of help is offered and asked for in UK mutual-aid groups:
+# Our estimate (not a survey's figures) of how often each kind of help is offered and asked
+# for in UK mutual-aid groups:
 # errands and lifts lead, befriending and small jobs follow; personal care is never matched
 # between residents, and help with children goes through a connector, so it is rare.
 OFFERED = {
