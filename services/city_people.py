@@ -20,9 +20,9 @@ from services.city_layout import (
 from services.city_rows import Formed, Row, Rows
 
 # Our estimate (not a survey's figures) of how often each kind of help is offered and asked
-# for in UK mutual-aid groups:
-# errands and lifts lead, befriending and small jobs follow; personal care is never matched
-# between residents, and help with children goes through a connector, so it is rare.
+# for in UK mutual-aid groups: errands and lifts lead, befriending and small jobs follow;
+# personal care is never matched between residents, and help with children goes through a
+# connector, so it is rare.
 OFFERED = {
     Category.shopping: 18, Category.lifts: 10, Category.befriending_phone: 9, Category.diy: 9,
     Category.prescriptions: 8, Category.gardening: 8, Category.cooked_meals: 7,
