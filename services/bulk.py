@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Uuid, any_, literal
+from sqlalchemy import Uuid, any_, bindparam, literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql import ColumnElement
@@ -19,6 +19,18 @@ def among(session: AsyncSession, column: Any, ids: Collection[uuid.UUID]) -> Col
     if session.get_bind().dialect.name == "postgresql":
         return col(column) == any_(literal(list(ids), type_=ARRAY(Uuid)))
     return col(column).in_(ids)
+
+
+def among_bound(dialect: str, column: Any, name: str) -> ColumnElement[bool]:
+    """`among`, with the ids left as a parameter called `name` (a list, bound per call), for
+    statements built once per dialect."""
+    if dialect == "postgresql":
+        return col(column) == any_(bindparam(name, type_=ARRAY(Uuid)))
+    return col(column).in_(bindparam(name, expanding=True))
+
+
+def dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
 
 
 def insert(session: AsyncSession, model: Any) -> Any:

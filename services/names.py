@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.residents import Resident
 from models.trust import ResidentRef
+from services import bulk
 
 
 async def names(session: AsyncSession, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
@@ -17,7 +18,9 @@ async def names(session: AsyncSession, ids: Collection[uuid.UUID]) -> dict[uuid.
         return {}
     connection = await session.connection()  # core rows: lists of people are hot paths
     rows = await connection.execute(
-        select(col(Resident.id), col(Resident.display_name)).where(col(Resident.id).in_(list(ids)))
+        select(col(Resident.id), col(Resident.display_name)).where(
+            bulk.among(session, col(Resident.id), ids)
+        )
     )
     return {resident_id: name for resident_id, name in rows.all()}  # noqa: C416 (Rows)
 

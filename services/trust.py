@@ -18,9 +18,10 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import bindparam, or_
 from sqlalchemy import select as select_columns  # typed for any number of columns
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -79,29 +80,59 @@ def _score(trust: Trust) -> float:
     return ties.combined([max(trust.direct, trust.via), endorsed])
 
 
+# Statements every ranking runs, built once (per dialect where ids go in a list) with their
+# values bound per call: building SQL expressions afresh costs a ranking more than it seems.
+_BLOCKS_OF = select_columns(col(Block.blocker_id), col(Block.blocked_id)).where(
+    or_(col(Block.blocker_id) == bindparam("viewer"), col(Block.blocked_id) == bindparam("viewer"))
+)
+_TIES_OF = (
+    select_columns(
+        *map(col, (Tie.other_id, Tie.kind, Tie.times, Tie.since, Tie.last_at, Tie.context)),
+        col(Resident.display_name),
+        col(Resident.status),
+    )
+    .join(Resident, col(Resident.id) == Tie.other_id)
+    .where(col(Tie.resident_id) == bindparam("viewer"))
+)
+
+
+@cache
+def _paths_query(dialect: str, pick_candidates: bool) -> Any:
+    mutual, candidate = col(Tie.resident_id), col(Tie.other_id)
+    query = select_columns(
+        mutual, candidate, col(Tie.kind), col(Tie.times), col(Tie.last_at)
+    ).where(
+        bulk.among_bound(dialect, mutual, "mutuals"),
+        col(Tie.kind).in_(MUTUAL_KINDS),  # "you both know": ties both people chose
+        ~blocks.block_between(mutual, candidate),
+    )
+    if pick_candidates:
+        query = query.where(bulk.among_bound(dialect, candidate, "wanted"))
+    return query
+
+
+@cache
+def _live_vouches_for(dialect: str) -> Any:
+    # No join to resident: with hundreds of ids PostgreSQL would hash-join the whole table;
+    # the few vouchers are checked in a second, indexed query instead.
+    return (
+        select_columns(col(Vouch.voucher_id), col(Vouch.vouchee_id), col(Vouch.by_connector))
+        .where(bulk.among_bound(dialect, Vouch.vouchee_id, "candidates"))
+        .where(col(Vouch.revoked_at).is_(None))
+    )
+
+
 async def _hidden_from(session: AsyncSession, viewer_id: uuid.UUID) -> set[uuid.UUID]:
     """Everyone on either side of a block with the viewer (a handful, if any)."""
     connection = await session.connection()
-    rows = await connection.execute(
-        select_columns(col(Block.blocker_id), col(Block.blocked_id)).where(
-            or_(col(Block.blocker_id) == viewer_id, col(Block.blocked_id) == viewer_id)
-        )
-    )
+    rows = await connection.execute(_BLOCKS_OF, {"viewer": viewer_id})
     return {b if a == viewer_id else a for a, b in rows.all()}
 
 
 async def _my_ties(session: AsyncSession, viewer_id: uuid.UUID) -> list[Any]:
     """The viewer's tie rows, each with the other person's name and status."""
     connection = await session.connection()  # core rows: no ORM objects on the hot path
-    rows = await connection.execute(
-        select_columns(
-            *map(col, (Tie.other_id, Tie.kind, Tie.times, Tie.since, Tie.last_at, Tie.context)),
-            col(Resident.display_name),
-            col(Resident.status),
-        )
-        .join(Resident, col(Resident.id) == Tie.other_id)
-        .where(col(Tie.resident_id) == viewer_id)
-    )
+    rows = await connection.execute(_TIES_OF, {"viewer": viewer_id})
     return list(rows.all())
 
 
@@ -117,21 +148,15 @@ async def _best_paths(
     strength; a mutual and candidate blocked either way have no path between them."""
     if not mutuals:
         return {}
-    mutual, candidate = col(Tie.resident_id), col(Tie.other_id)
     wanted = set(candidates)
-    query = select_columns(
-        mutual, candidate, col(Tie.kind), col(Tie.times), col(Tie.last_at)
-    ).where(
-        bulk.among(session, mutual, mutuals),
-        col(Tie.kind).in_(MUTUAL_KINDS),  # "you both know": ties both people chose
-        ~blocks.block_between(mutual, candidate),
-    )
-    if len(wanted) * len(mutuals) <= PROBES_IN_SQL:
-        # Few candidates: let the index pick them out. Many: read the mutuals' ranges and
-        # pick them out here, since two IN lists make the engine probe every pair.
-        query = query.where(bulk.among(session, candidate, wanted))
+    # Few candidates: let the index pick them out. Many: read the mutuals' ranges and pick
+    # them out here, since two IN lists make the engine probe every pair.
+    pick = len(wanted) * len(mutuals) <= PROBES_IN_SQL
     connection = await session.connection()
-    rows = await connection.execute(query)
+    rows = await connection.execute(
+        _paths_query(bulk.dialect(session), pick),
+        {"mutuals": list(mutuals), "wanted": list(wanted)} if pick else {"mutuals": list(mutuals)},
+    )
     decay = settings.decay
     legs: dict[tuple[uuid.UUID, uuid.UUID], list[float]] = {}
     for via, to, kind, times, last_at in rows.all():
@@ -153,11 +178,7 @@ async def _vouches(
     connection = await session.connection()
     rows = (
         await connection.execute(
-            select_columns(col(Vouch.voucher_id), col(Vouch.vouchee_id), col(Vouch.by_connector))
-            # No join to resident: with hundreds of ids PostgreSQL would hash-join the whole
-            # table; the few vouchers are checked in a second, indexed query instead.
-            .where(bulk.among(session, Vouch.vouchee_id, candidates))
-            .where(col(Vouch.revoked_at).is_(None))
+            _live_vouches_for(bulk.dialect(session)), {"candidates": list(candidates)}
         )
     ).all()
     vouchers = {voucher for voucher, _, _ in rows}

@@ -4,8 +4,10 @@ job, in the moderation work.)"""
 import uuid
 from collections.abc import Collection
 from datetime import date, datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import BindParameter, bindparam, or_
 from sqlalchemy import select as select_columns
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -25,20 +27,27 @@ from services import audit, authority, bulk
 from services.errors import InvalidInput
 
 
+@cache
+def _in_force(dialect: str) -> Any:
+    """Built once per dialect: it runs for every candidate list."""
+    on: BindParameter[date] = bindparam("on")
+    return (
+        select_columns(
+            col(Verification.resident_id), col(Verification.kind), col(Verification.expires_on)
+        )
+        .where(bulk.among_bound(dialect, Verification.resident_id, "residents"))
+        .where(col(Verification.issued_on) <= on)
+        .where(or_(col(Verification.expires_on).is_(None), col(Verification.expires_on) >= on))
+    )
+
+
 async def current(
     session: AsyncSession, resident_ids: Collection[uuid.UUID], at: datetime
 ) -> dict[uuid.UUID, dict[VerificationKind, date | None]]:
     """Per resident, each kind in force and when it lapses (None: never)."""
     connection = await session.connection()  # core rows: it runs for every candidate list
     rows = await connection.execute(
-        select_columns(
-            col(Verification.resident_id), col(Verification.kind), col(Verification.expires_on)
-        )
-        .where(bulk.among(session, Verification.resident_id, resident_ids))
-        .where(col(Verification.issued_on) <= at.date())
-        .where(
-            or_(col(Verification.expires_on).is_(None), col(Verification.expires_on) >= at.date())
-        )
+        _in_force(bulk.dialect(session)), {"residents": list(resident_ids), "on": at.date()}
     )
     found: dict[uuid.UUID, dict[VerificationKind, date | None]] = {}
     for resident_id, kind, expires_on in rows.all():
