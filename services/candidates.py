@@ -7,11 +7,11 @@ of them however many candidates there are; offers are built as objects only for 
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BindParameter, bindparam, func
+from sqlalchemy import bindparam
 from sqlalchemy import select as select_columns
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import col, select
@@ -19,22 +19,31 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import Page, utcnow
 from models.categories import CATEGORY_BY_ID, RiskTier
-from models.matches import Candidate, Match, MatchOrigin, MatchStatus
+from models.matches import Candidate
 from models.offers import Offer, OfferPublic, OfferStatus
 from models.posts import Availability, DistanceView, Visibility
 from models.requests import Eligibility, HelpRequest, RequestStatus
-from models.residents import Resident, ResidentStatus
+from models.residents import Resident
 from models.ties import MUTUAL_KINDS, Tie
 from models.verifications import VerificationKind
-from services import bulk, circles, feeds, geo, matching, names, neighbourhoods, offers, ties
+from services import (
+    bulk,
+    circles,
+    feeds,
+    geo,
+    helper_records,
+    matching,
+    names,
+    neighbourhoods,
+    offers,
+    ties,
+)
 from services.errors import Conflict, NotFound
 from services.matching import Facts, MatchingWeights, Scored
 from services.posts import FeedKey, Reach, paginate
 from services.trust import TrustSettings, trust_between
 
-RECENT = timedelta(days=7)
 REGULATED_CHECK = VerificationKind.dbs_enhanced_barred_adults
-YEAR = timedelta(days=365)
 
 
 @dataclass(frozen=True)
@@ -164,128 +173,6 @@ async def _home_in_reach(
     )
 
 
-@dataclass(frozen=True)
-class Record:
-    """A helper's matches, as far as ranking them goes."""
-
-    taken_on: int = 0  # accepted in the last 7 days, against their weekly cap
-    asked: int = 0  # asked by requesters or connectors in the last 7 days (not volunteered)
-    helped: int = 0  # different people helped to completion in the last year
-    asked_for_this: bool = False  # already asked (or volunteered) for this request
-
-
-@cache
-def _records_query(dialect: str) -> Any:
-    week_ago: BindParameter[datetime] = bindparam("week_ago")
-    return (
-        select_columns(
-            col(Match.helper_id),
-            func.count().filter(col(Match.accepted_at) >= week_ago),
-            func.count().filter(
-                col(Match.created_at) >= week_ago, col(Match.origin) != MatchOrigin.helper
-            ),
-            func.count(func.distinct(Match.requester_id)).filter(
-                col(Match.status) == MatchStatus.completed,
-                col(Match.closed_at) >= bindparam("year_ago"),
-            ),
-            func.count().filter(col(Match.request_id) == bindparam("request")),
-        )
-        .where(bulk.among_bound(dialect, Match.helper_id, "helpers"))
-        .group_by(col(Match.helper_id))
-    )
-
-
-async def _records(
-    session: AsyncSession, request: HelpRequest, helpers: set[uuid.UUID], now: datetime
-) -> dict[uuid.UUID, Record]:
-    """Every count ranking needs from the helpers' matches, in one pass over them."""
-    if not helpers:
-        return {}
-    connection = await session.connection()
-    rows = await connection.execute(
-        _records_query(bulk.dialect(session)),
-        {
-            "helpers": list(helpers),
-            "week_ago": now - RECENT,
-            "year_ago": now - YEAR,
-            "request": request.id,
-        },
-    )
-    return {
-        helper: Record(taken_on, asked, helped, for_this > 0)
-        for helper, taken_on, asked, helped, for_this in rows.all()
-    }
-
-
-@cache
-def _people_query(dialect: str) -> Any:
-    return (
-        select_columns(
-            col(Resident.id),
-            col(Resident.weekly_help_cap),
-            col(Resident.quiet_from),
-            col(Resident.quiet_until),
-            col(Resident.timezone),
-        )
-        .where(bulk.among_bound(dialect, Resident.id, "helpers"))
-        .where(col(Resident.status) == ResidentStatus.active)
-    )
-
-
-async def _free_to_ask(
-    session: AsyncSession, helpers: set[uuid.UUID], records: dict[uuid.UUID, Record], now: datetime
-) -> dict[uuid.UUID, str]:
-    """Active, out of quiet hours, under their weekly cap, and not yet asked for this; each
-    with their time zone."""
-    if not helpers:
-        return {}
-    connection = await session.connection()
-    people = await connection.execute(
-        _people_query(bulk.dialect(session)), {"helpers": list(helpers)}
-    )
-    free = {}
-    for helper, cap, quiet_from, quiet_until, timezone in people.all():
-        record = records.get(helper, NO_RECORD)
-        if (
-            not record.asked_for_this
-            and record.taken_on < cap
-            and not matching.in_quiet_hours(quiet_from, quiet_until, timezone, now)
-        ):
-            free[helper] = timezone
-    return free
-
-
-NO_RECORD = Record()
-
-
-async def _counts(
-    session: AsyncSession, helpers: set[uuid.UUID], *where: Any
-) -> dict[uuid.UUID, int]:
-    rows = await session.exec(
-        select(Match.helper_id, func.count())
-        .where(bulk.among(session, col(Match.helper_id), helpers))
-        .where(*where)
-        .group_by(col(Match.helper_id))
-    )
-    return dict(rows.all())
-
-
-async def spare_places(
-    session: AsyncSession, helpers: set[uuid.UUID], now: datetime
-) -> dict[uuid.UUID, int]:
-    """How many more matches each helper may take on this week (their cap, less those
-    taken on in the last 7 days)."""
-    if not helpers:
-        return {}
-    caps = await session.exec(
-        select(Resident.id, Resident.weekly_help_cap).where(
-            bulk.among(session, col(Resident.id), helpers)
-        )
-    )
-    taken_on = await _counts(session, helpers, col(Match.accepted_at) >= now - RECENT)
-    return {helper: max(0, cap - taken_on.get(helper, 0)) for helper, cap in caps.all()}
-
-
 async def _in_audience(
     session: AsyncSession, request: HelpRequest, helpers: set[uuid.UUID]
 ) -> set[uuid.UUID]:
@@ -356,8 +243,8 @@ async def rank(
     cells = {helper: cell for helper, (_, cell, _) in with_offers.items()} | {
         helper: cell for helper, cell in known.items() if helper not in with_offers
     }
-    records = await _records(session, request, set(cells) - {request.owner_id}, now)
-    zones = await _free_to_ask(session, set(cells) - {request.owner_id}, records, now)
+    records = await helper_records.records(session, request, set(cells) - {request.owner_id}, now)
+    zones = await helper_records.free_to_ask(session, set(cells) - {request.owner_id}, records, now)
     helpers = await _in_audience(session, request, set(zones))
     # Blocked pairs, either way, are left out of the trust answer, so out of this one.
     trusts = await trust_between(session, request.owner_id, helpers, trust_settings, ties.today())
@@ -373,8 +260,8 @@ async def rank(
             distance_label=label,
             trust=trusts[helper],
             availability=matching.availability_fit(offered, request.needed_by, now, zones[helper]),
-            helped=records.get(helper, NO_RECORD).helped,
-            asked=records.get(helper, NO_RECORD).asked,
+            helped=records.get(helper, helper_records.NO_RECORD).helped,
+            asked=records.get(helper, helper_records.NO_RECORD).asked,
             has_offer=offer is not None,
         )
         ranked.append(Ranked(matching.score(facts, weights), offer[0] if offer else None))

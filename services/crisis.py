@@ -19,7 +19,7 @@ from models.matches import TAKEN_STATUSES, Match, MatchCreate
 from models.neighbourhoods import NeighbourhoodCell, NeighbourhoodConnector
 from models.requests import HelpRequest, RequestStatus
 from models.residents import Resident
-from services import assignment, bulk, candidates, geo, matches, matching, names
+from services import assignment, bulk, candidates, geo, helper_records, matches, matching, names
 from services.errors import Conflict, DomainError, NotFound
 from services.matching import MatchingWeights
 from services.neighbourhoods import AREA_RESOLUTION
@@ -93,7 +93,7 @@ async def plan(
                 assignment.Edge(request.id, r.scored.facts.helper_id, r.scored.score)
                 for r in await candidates.rank(session, request, trust, weights, now)
             ]
-    spare = await candidates.spare_places(session, {e.helper for e in edges}, now)
+    spare = await helper_records.spare_places(session, {e.helper for e in edges}, now)
     best = assignment.solve(edges, places, spare)
     quick = assignment.greedy(edges, places, spare)
     served = {e.request for e in best}
