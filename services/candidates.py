@@ -37,11 +37,12 @@ from services import (
     neighbourhoods,
     offers,
     ties,
+    trust,
 )
 from services.errors import Conflict, NotFound
 from services.matching import Facts, MatchingWeights, Scored
 from services.posts import FeedKey, Reach, paginate
-from services.trust import TrustSettings, trust_between
+from services.trust import TrustSettings
 
 REGULATED_CHECK = VerificationKind.dbs_enhanced_barred_adults
 
@@ -87,13 +88,6 @@ _OFFERS_IN_REACH = (
     .where(col(Offer.cell).in_(bindparam("cells", expanding=True)))
     .where(col(Offer.expires_at) > bindparam("now"))
     .where(col(Offer.owner_id) != bindparam("requester"))
-)
-_KNOWN_IN_REACH = (
-    select_columns(col(Tie.other_id), col(Resident.home_cell))
-    .join(Resident, col(Resident.id) == Tie.other_id)
-    .where(col(Tie.resident_id) == bindparam("requester"))
-    .where(col(Tie.kind).in_(MUTUAL_KINDS))
-    .where(col(Resident.home_cell).in_(bindparam("cells", expanding=True)))
 )
 
 
@@ -146,19 +140,18 @@ def _held_by_viewer() -> ColumnElement[bool]:
     return circles.audience_holds(feeds.VIEWER, Offer.visibility, Offer.owner_id)
 
 
-async def _known_in_reach(
-    session: AsyncSession, request: HelpRequest, reach: Reach
+def _known_in_reach(
+    request: HelpRequest, reach: Reach, requester_ties: list[Any]
 ) -> dict[uuid.UUID, str]:
     """People the requester knows (a mutual tie) living in reach: they may help without an
     offer. Strangers without an offer are never asked unbidden."""
-    connection = await session.connection()
-    rows = await connection.execute(
-        _KNOWN_IN_REACH, {"requester": request.owner_id, "cells": sorted(reach.cells)}
-    )
     return {
-        other: cell
-        for other, cell in rows.all()
-        if cell is not None and reach.reaches(cell, request.radius_m)
+        tie.other_id: tie.home_cell
+        for tie in requester_ties
+        if tie.kind in MUTUAL_KINDS
+        and tie.home_cell is not None
+        and tie.home_cell in reach.cells
+        and reach.reaches(tie.home_cell, request.radius_m)
     }
 
 
@@ -233,10 +226,12 @@ async def rank(
     `any_helper` (someone volunteering), living in reach is enough, offer or none."""
     reach = Reach(request.cell, request.radius_m)
     with_offers = await _offers_in_reach(session, request, reach, now)
+    # The requester's ties serve twice: whom they know nearby, and trust below.
+    requester_ties = await trust.ties_of(session, request.owner_id)
     if any_helper and only is not None:
         known = await _home_in_reach(session, only, request, reach)
     else:
-        known = await _known_in_reach(session, request, reach)
+        known = _known_in_reach(request, reach, requester_ties)
     if only is not None:
         with_offers = {only: with_offers[only]} if only in with_offers else {}
         known = {only: known[only]} if only in known else {}
@@ -247,7 +242,9 @@ async def rank(
     zones = await helper_records.free_to_ask(session, set(cells) - {request.owner_id}, records, now)
     helpers = await _in_audience(session, request, set(zones))
     # Blocked pairs, either way, are left out of the trust answer, so out of this one.
-    trusts = await trust_between(session, request.owner_id, helpers, trust_settings, ties.today())
+    trusts = await trust.trust_between(
+        session, request.owner_id, helpers, trust_settings, ties.today(), requester_ties
+    )
     helpers = await _eligible(session, request, trusts)
     ranked = []
     for helper in helpers:

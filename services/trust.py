@@ -90,6 +90,7 @@ _TIES_OF = (
         *map(col, (Tie.other_id, Tie.kind, Tie.times, Tie.since, Tie.last_at, Tie.context)),
         col(Resident.display_name),
         col(Resident.status),
+        col(Resident.home_cell),
     )
     .join(Resident, col(Resident.id) == Tie.other_id)
     .where(col(Tie.resident_id) == bindparam("viewer"))
@@ -129,8 +130,9 @@ async def _hidden_from(session: AsyncSession, viewer_id: uuid.UUID) -> set[uuid.
     return {b if a == viewer_id else a for a, b in rows.all()}
 
 
-async def _my_ties(session: AsyncSession, viewer_id: uuid.UUID) -> list[Any]:
-    """The viewer's tie rows, each with the other person's name and status."""
+async def ties_of(session: AsyncSession, viewer_id: uuid.UUID) -> list[Any]:
+    """The viewer's tie rows, each with the other person's name, status and home cell (the
+    candidates ranking finds the people a requester knows nearby among them)."""
     connection = await session.connection()  # core rows: no ORM objects on the hot path
     rows = await connection.execute(_TIES_OF, {"viewer": viewer_id})
     return list(rows.all())
@@ -228,14 +230,16 @@ async def trust_between(
     candidate_ids: Collection[uuid.UUID],
     settings: TrustSettings,
     at: datetime,
+    viewer_ties: list[Any] | None = None,
 ) -> dict[uuid.UUID, Trust]:
-    """Trust from the viewer's side for each candidate; blocked pairs are absent."""
+    """Trust from the viewer's side for each candidate; blocked pairs are absent.
+    `viewer_ties`: the rows `ties_of` gives, where the caller has them already."""
     candidates = set(candidate_ids) - {viewer_id}
     if not candidates:
         return {}
     hidden = await _hidden_from(session, viewer_id)
     candidates -= hidden
-    my_rows = await _my_ties(session, viewer_id)
+    my_rows = viewer_ties if viewer_ties is not None else await ties_of(session, viewer_id)
     mine = ties.summarise(my_rows, settings.decay, at)
     mutual_rows = [
         row
