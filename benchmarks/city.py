@@ -156,7 +156,7 @@ def over_http(
     http: httpx.Client, city: Sample, tokens: list[str], rounds: int
 ) -> tuple[dict[str, list[float]], int]:
     paths = {
-        "candidates": [f"/v1/requests/{r}/candidates?limit=20" for r in city.requests],
+        "candidates": candidate_paths(city),
         **{name: [path] * len(tokens) for name, path in FEEDS.items()},
     }
     timings: dict[str, list[float]] = {"healthz": [], **{name: [] for name in paths}}
@@ -191,12 +191,21 @@ end
 """
 
 
-def load(base_url: str, paths: list[str], tokens: list[str], seconds: int) -> tuple[float, int]:
-    """Requests per second under wrk (one thread, eight connections), and how many failed."""
+def wrk_script(paths: list[str], tokens: list[str]) -> str:
+    """A wrk script that sends the paths in turn, each with its bearer token."""
     quoted = ", ".join(f'"{p}"' for p in paths)
     headers = ", ".join(f'"{t}"' for t in tokens)
+    return WRK_SCRIPT % (quoted, headers)
+
+
+def candidate_paths(city: Sample) -> list[str]:
+    return [f"/v1/requests/{r}/candidates?limit=20" for r in city.requests]
+
+
+def load(base_url: str, paths: list[str], tokens: list[str], seconds: int) -> tuple[float, int]:
+    """Requests per second under wrk (one thread, eight connections), and how many failed."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT % (quoted, headers))
+        script.write(wrk_script(paths, tokens))
     try:
         done = subprocess.run(
             ["wrk", "-t1", "-c8", f"-d{seconds}s", "-s", script.name, base_url],
@@ -229,7 +238,7 @@ def measure(args: argparse.Namespace, residents: int) -> Figures:
             if shutil.which("wrk") and args.load_seconds:
                 targets = {
                     "healthz": ["/healthz"],
-                    "candidates": [f"/v1/requests/{r}/candidates?limit=20" for r in city.requests],
+                    "candidates": candidate_paths(city),
                     "offers": [FEEDS["offers"]] * len(tokens),
                 }
                 for name, paths in targets.items():

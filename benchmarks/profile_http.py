@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 import httpx
-from city import FEEDS, WRK_SCRIPT, city_url, sample, seed, sign_in
+from city import FEEDS, candidate_paths, city_url, sample, seed, sign_in, wrk_script
 from common import POSTGRES_ADMIN_URL, serve
 
 OURS = re.compile(r"\((api|services|models)/")
@@ -67,12 +67,11 @@ def main() -> None:
         with httpx.Client(base_url=base_url, timeout=120) as http:
             tokens = sign_in(http, city)
         if args.endpoint == "candidates":
-            paths = [f"/v1/requests/{r}/candidates?limit=20" for r in city.requests]
+            paths = candidate_paths(city)
         else:
             paths = [FEEDS["offers"]] * len(tokens)
         script = workdir / "load.lua"
-        quoted, headers = (", ".join(f'"{x}"' for x in xs) for xs in (paths, tokens))
-        script.write_text(WRK_SCRIPT % (quoted, headers))
+        script.write_text(wrk_script(paths, tokens))
         raw = workdir / "profile.txt"
         sampling = subprocess.Popen(
             [spy, "record", "-p", str(process.pid), "-d", str(args.seconds), "-r", "200",

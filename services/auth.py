@@ -152,19 +152,23 @@ async def refresh(session: AsyncSession, settings: TokenSettings, raw_token: str
     return await issue_tokens(session, settings, resident.id, token.family_id)
 
 
-async def _family_live(session: AsyncSession, family_id: uuid.UUID, resident_id: uuid.UUID) -> bool:
+def _family_is_live(links: int, revoked: int) -> bool:
     """A sign-in lives while it has links and none of them was ever revoked.
 
     "Any revoked link ends the family" (rather than "some link is unrevoked") matters under
     races: a link issued by a refresh that committed just after a revocation is still dead.
     """
+    return links > 0 and revoked == 0
+
+
+async def _family_live(session: AsyncSession, family_id: uuid.UUID, resident_id: uuid.UUID) -> bool:
     counts = await session.exec(
         select(func.count(), func.count(col(RefreshToken.revoked_at)))
         .where(RefreshToken.family_id == family_id)
         .where(RefreshToken.resident_id == resident_id)
     )
     links, revoked = counts.one()
-    return links > 0 and revoked == 0
+    return _family_is_live(links, revoked)
 
 
 async def signed_in_at(session: AsyncSession, family_id: uuid.UUID) -> datetime | None:
@@ -218,7 +222,7 @@ async def signed_in_resident(
             _SIGNED_IN_RESIDENT, params={"resident": resident_id, "family": family_id}
         )
     ).first()
-    if found is None or not (found[1] > 0 and found[2] == 0):  # as _family_live decides
+    if found is None or not _family_is_live(found[1], found[2]):
         raise Unauthenticated("This sign-in has ended. Sign in again.")
     resident: Resident = found[0]
     if resident.status != ResidentStatus.active:
