@@ -130,9 +130,12 @@ def test_two_neighbours_cannot_reach_each_others_things(fuzz_app: FastAPI) -> No
         settings=settings(
             # No shrinking: a replay would not meet the same ids, times and tokens.
             phases=[Phase.generate],
-            # About one scenario in three reaches a step on the owner's objects, so five
-            # times the contract run's cases (50 in CI, some 20 probes).
+            # Few scenarios reach a step on the owner's objects, so five times the contract
+            # run's cases. Derandomized: a random draw of 50 once reached none (and the check
+            # below failed); this one reaches 4 on both databases, the same each time. The
+            # long run's 500 explore further.
             max_examples=5 * FUZZ_EXAMPLES,
+            derandomize=True,
             stateful_step_count=10,
             deadline=None,
             suppress_health_check=list(HealthCheck),
