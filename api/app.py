@@ -9,7 +9,7 @@ from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 from starlette.middleware.gzip import GZipMiddleware
 
-from api import live, openapi
+from api import live, openapi, read_models
 from api.db import Database
 from api.errors import UnexpectedErrors, install_error_handlers
 from api.middleware import AccessLog, BodySizeLimit, Metrics
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             settings.database_url, settings.database_read_url
         )
         live.attach(app.state.db, app.state.live)  # its commits wake notification streams
+        app.state.read_model, loading = read_models.start(app.state.db, settings.read_model)
         background = (
             asyncio.create_task(run_forever(app.state.db, settings, settings.worker_interval_s))
             if settings.run_worker
@@ -77,10 +78,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         try:
             yield
         finally:
-            if background is not None:
-                background.cancel()
-                with suppress(asyncio.CancelledError):
-                    await background
+            for task in (background, loading):
+                if task is not None:
+                    task.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await task
             await app.state.live.close()
             if owned:
                 await app.state.db.dispose()
@@ -94,6 +96,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         dependencies=[Depends(refuse_nul_bytes)],
     )
     app.state.settings = settings
+    app.state.read_model = None  # set at start-up when switched on (api/read_models.py)
     app.state.tokens = settings.auth.tokens()
     app.state.trust = settings.trust.settings()
     app.state.matching = settings.matching.weights()

@@ -8,6 +8,7 @@ from fastapi import BackgroundTasks, Depends, Header, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api import read_models
 from api.db import Database
 from api.live import Bus
 from api.ratelimit import RateLimiter
@@ -21,6 +22,7 @@ from services.errors import Forbidden, NotFound, Unauthenticated
 from services.geocoding import Geocoder
 from services.matching import MatchingWeights
 from services.passwords import PasswordHasher
+from services.rank_reads import RankReads
 from services.trust import TrustSettings
 from services.webhook_urls import WebhookPolicy
 
@@ -98,6 +100,8 @@ LimiterDep = Annotated[RateLimiter, Depends(_limiter)]
 DatabaseDep = Annotated[Database, Depends(_database)]
 LiveDep = Annotated[Bus, Depends(_live)]
 ClientAddress = Annotated[str, Depends(client_address)]
+# Ranking's reads from this server's read model, or None: read the database.
+ModelReadsDep = Annotated[RankReads | None, Depends(read_models.model_reads)]
 # scope="function": the commit happens before the response is sent, so a client never sees
 # success for a write that then fails to commit.
 SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]

@@ -106,6 +106,19 @@ class LiveSettings(BaseModel):
     max_streams_per_resident: int = Field(default=5, ge=1, le=100)
 
 
+class ReadModelSettings(BaseModel):
+    """Each server's in-memory copy of what candidate rankings read, kept fresh from the
+    database's row-change stream (docs/scaling.md). Off: rankings read the database.
+
+    `max_staleness_ms`: how old a copy may answer. A listing of candidates is a suggestion;
+    asking one of them re-checks everything on the primary, so a copy a moment old can never
+    reach someone blocked or suspended. 0: catch up before every ranking (one small query).
+    """
+
+    enabled: bool = False
+    max_staleness_ms: int = Field(default=250, ge=0, le=60_000)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KITH_", env_nested_delimiter="__", extra="ignore")
 
@@ -142,6 +155,7 @@ class Settings(BaseSettings):
     trust: TrustConfig = TrustConfig()
     matching: MatchingConfig = MatchingConfig()
     geocoder: GeocoderConfig = GeocoderConfig()
+    read_model: ReadModelSettings = ReadModelSettings()
 
     @model_validator(mode="after")
     def _no_default_secrets_in_production(self) -> "Settings":

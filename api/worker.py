@@ -1,5 +1,6 @@
 """Background work, round after round: webhook deliveries, event reminders, lapsing matches,
-forgetting old idempotency keys, logging expiries for sync and pruning its log. Run by
+forgetting old idempotency keys, logging expiries for sync and pruning its log, pruning
+the row-change stream. Run by
 `kith worker`, and inside `kith serve` unless it is told not to (`KITH_RUN_WORKER=false`).
 Every job is safe to repeat and to run in several processes at once."""
 
@@ -13,7 +14,7 @@ import httpx
 from api.db import Database
 from api.settings import Settings, webhook_policy
 from models.base import utcnow
-from services import idempotency, match_expiry, sync_upkeep, webhook_delivery
+from services import idempotency, match_expiry, read_model_sync, sync_upkeep, webhook_delivery
 from services import reminders as due
 
 logger = logging.getLogger("kith.worker")
@@ -37,6 +38,8 @@ async def one_round(
         await sync_upkeep.sweep_expiries(session, utcnow())
     async with database.transaction() as session:
         await sync_upkeep.prune(session, utcnow())
+    async with database.transaction() as session:
+        await read_model_sync.prune(session, utcnow())
     return sent
 
 

@@ -8,7 +8,10 @@ For open requests spread over the city (their requesters signed in for real), it
   call interleaved with `GET /healthz`, a trivial JSON endpoint of the same app (baseline);
 - throughput under concurrent load (wrk, on loopback): requests per second of candidates and
   of the offers feed, as a ratio to /healthz in the same run;
-- the peak memory (VmHWM) of that `kith serve` after all of it.
+- the peak memory (VmHWM) of that `kith serve` after all of it;
+- then the same with the per-replica read model on (`KITH_READ_MODEL__ENABLED`), at each
+  max staleness asked (250 ms and 0 by default): candidates latency, throughput against that
+  server's own /healthz, how long it took to be ready, and its peak memory.
 
 Cities are kept between runs, since a million residents take a while to seed: SQLite files in
 benchmarks/.cities/, PostgreSQL databases named kith_city_<N>. `kith demo` adds only what is
@@ -71,6 +74,8 @@ class Figures:
     failed: dict[str, int] = field(default_factory=dict)
     peak_mib: float = 0.0
     candidates_per_page: int = 0
+    loaded_s: dict[str, float] = field(default_factory=dict)  # start to read model ready
+    peak_mib_by: dict[str, float] = field(default_factory=dict)
 
 
 async def city_url(residents: int, backend: str, admin_url: str) -> str:
@@ -153,11 +158,11 @@ def sign_in(http: httpx.Client, city: Sample) -> list[str]:
 
 
 def over_http(
-    http: httpx.Client, city: Sample, tokens: list[str], rounds: int
+    http: httpx.Client, city: Sample, tokens: list[str], rounds: int, feeds: bool = True
 ) -> tuple[dict[str, list[float]], int]:
     paths = {
         "candidates": candidate_paths(city),
-        **{name: [path] * len(tokens) for name, path in FEEDS.items()},
+        **{name: [path] * len(tokens) for name, path in FEEDS.items() if feeds},
     }
     timings: dict[str, list[float]] = {"healthz": [], **{name: [] for name in paths}}
     items = []
@@ -248,7 +253,50 @@ def measure(args: argparse.Namespace, residents: int) -> Figures:
         finally:
             process.terminate()
             process.wait(timeout=30)
+        for staleness in args.read_model_staleness_ms:
+            with_read_model(args, url, city, Path(workdir), staleness, figures)
     return figures
+
+
+def with_read_model(
+    args: argparse.Namespace,
+    url: str,
+    city: Sample,
+    workdir: Path,
+    staleness_ms: int,
+    figures: Figures,
+) -> None:
+    """The same city served with the read model on: candidates latency, wrk throughput
+    against this server's own /healthz, the time it took to load, and peak memory."""
+    label = f"read model, {staleness_ms} ms"
+    started = time.perf_counter()
+    process, base_url = serve(
+        url,
+        workdir,
+        KITH_READ_MODEL__ENABLED="true",
+        KITH_READ_MODEL__MAX_STALENESS_MS=str(staleness_ms),
+    )
+    try:
+        with httpx.Client(base_url=base_url, timeout=120) as http:
+            while http.get("/readyz").json().get("read_model") != "ready":
+                if process.poll() is not None:
+                    raise SystemExit("kith serve stopped while loading its read model")
+                time.sleep(0.2)
+            figures.loaded_s[label] = time.perf_counter() - started
+            tokens = sign_in(http, city)
+            timings, _ = over_http(http, city, tokens, args.rounds, feeds=False)
+        figures.latency[f"candidates ({label})"] = timings["candidates"]
+        if shutil.which("wrk") and args.load_seconds:
+            for name, paths in (
+                (f"healthz ({label})", ["/healthz"]),
+                (f"candidates ({label})", candidate_paths(city)),
+            ):
+                rate, failed = load(base_url, paths, tokens, args.load_seconds)
+                figures.throughput[name], figures.failed[name] = rate, failed
+        figures.peak_mib_by[label] = peak_memory_mib(process.pid)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def report(all_figures: list[Figures], backend: str) -> None:
@@ -267,8 +315,10 @@ def report(all_figures: list[Figures], backend: str) -> None:
                 f"{statistics.median(values) / base:>11.1f}x"
             )
         if figures.throughput:
-            trivial = figures.throughput["healthz"]
             for name, rate in figures.throughput.items():
+                # Each server against its own /healthz, measured beside it.
+                _, paren, server = name.partition(" (")
+                trivial = figures.throughput["healthz" + (f" ({server}" if paren else "")]
                 print(
                     f"{'wrk ' + name:>34} {rate:>9.0f}/s {rate / trivial:>9.3f}x of /healthz"
                     + (f"  ({figures.failed[name]} failed)" if figures.failed[name] else "")
@@ -276,6 +326,11 @@ def report(all_figures: list[Figures], backend: str) -> None:
         else:
             print(f"{'wrk':>34} skipped (no wrk on PATH, or --load-seconds 0)")
         print(f"{'kith serve peak memory':>34} {figures.peak_mib:>7.0f} MiB")
+        for label, mib in figures.peak_mib_by.items():
+            print(
+                f"{'... with ' + label:>34} {mib:>7.0f} MiB, "
+                f"ready {figures.loaded_s[label]:.1f} s after start"
+            )
     if len(all_figures) > 1:
         first = all_figures[0]
         print(f"\np95 growth against {first.residents:,} residents")
@@ -297,6 +352,13 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30, help="open requests sampled")
     parser.add_argument("--rounds", type=int, default=300, help="timed calls of each kind")
     parser.add_argument("--load-seconds", type=int, default=10, help="wrk per endpoint; 0: none")
+    parser.add_argument(
+        "--read-model-staleness-ms",
+        type=int,
+        nargs="*",
+        default=[250, 0],
+        help="serve again with the read model on, at each max staleness (none: skip)",
+    )
     args = parser.parse_args()
     figures = []
     for residents in args.residents:

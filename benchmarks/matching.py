@@ -25,7 +25,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
@@ -41,12 +40,13 @@ from models.base import utcnow
 from models.offers import Offer, OfferStatus
 from models.requests import HelpRequest
 from models.residents import Resident
-from services import candidates, helper_records, matching, trust, verifications
+from services import candidates, matching, trust
 from services.city import seed as seed_city
 from services.demo import DEMO_PASSWORD
 from services.matching import MatchingWeights
 from services.passwords import PasswordHasher
 from services.posts import Reach
+from services.sql_reads import SqlRankReads
 from services.trust import TrustSettings
 
 
@@ -144,19 +144,19 @@ class Steps:
     itself (statements from the cursor events, fetching included; on SQLite the transaction's
     BEGIN counts for the first step that queries)."""
 
-    TARGETS: tuple[tuple[ModuleType, str, str], ...] = (
+    TARGETS: tuple[tuple[Any, str, str], ...] = (
         (candidates, "Reach", "reach cells (geo)"),
         (candidates, "_offers_in_reach", "offers in reach"),
-        (trust, "ties_of", "requester's ties"),
+        (SqlRankReads, "ties_of", "requester's ties"),
         (candidates, "_known_in_reach", "known in reach"),
-        (helper_records, "records", "helpers' match records"),
-        (helper_records, "free_to_ask", "free to ask"),
+        (SqlRankReads, "records", "helpers' match records"),
+        (SqlRankReads, "active_people", "free to ask"),
         (candidates, "_in_audience", "in audience"),
         (trust, "trust_between", "trust_between"),
-        (trust, "_hidden_from", "  blocks"),
-        (trust, "_best_paths", "  two-hop paths"),
-        (trust, "_vouches", "  vouches"),
-        (verifications, "current", "  verifications"),
+        (SqlRankReads, "hidden_from", "  blocks"),
+        (SqlRankReads, "path_legs", "  two-hop paths"),
+        (SqlRankReads, "vouch_counts", "  vouches"),
+        (SqlRankReads, "verifications", "  verifications"),
         (candidates, "_eligible", "eligible"),
         (matching, "score", "score (per candidate)"),
     )
@@ -169,7 +169,7 @@ class Steps:
         self.own: dict[str, float] = {}
         self.sql: dict[str, float] = {}
         self.statements: dict[str, int] = {}
-        self._restore: list[tuple[ModuleType, str, Any]] = []
+        self._restore: list[tuple[Any, str, Any]] = []
         self._started = 0.0
 
     def push(self, label: str) -> None:
@@ -183,7 +183,7 @@ class Steps:
         if self.stack:
             self.stack[-1][2] += elapsed
 
-    def _wrap(self, module: ModuleType, name: str, label: str) -> None:
+    def _wrap(self, module: Any, name: str, label: str) -> None:
         original: Callable[..., Any] = getattr(module, name)
         timed: Callable[..., Any]
         if inspect.iscoroutinefunction(original):

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import httpx
@@ -51,6 +52,11 @@ def main() -> None:
     parser.add_argument("--endpoint", choices=("candidates", "offers"), default="candidates")
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument(
+        "--read-model",
+        action="store_true",
+        help="serve with the read model on (max staleness 250 ms), once it has loaded",
+    )
     args = parser.parse_args()
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if not Path(spy).exists() or not shutil.which("wrk"):
@@ -62,9 +68,12 @@ def main() -> None:
     seed(url, args.residents)
     city = asyncio.run(sample(url, 30))
     workdir = Path(tempfile.mkdtemp(prefix="kith-profile-"))
-    process, base_url = serve(url, workdir)
+    model = {"KITH_READ_MODEL__ENABLED": "true"} if args.read_model else {}
+    process, base_url = serve(url, workdir, **model)
     try:
         with httpx.Client(base_url=base_url, timeout=120) as http:
+            while args.read_model and http.get("/readyz").json()["read_model"] != "ready":
+                time.sleep(0.2)
             tokens = sign_in(http, city)
         if args.endpoint == "candidates":
             paths = candidate_paths(city)

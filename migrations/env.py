@@ -27,6 +27,7 @@ import models.offers  # noqa: F401
 import models.reports  # noqa: F401
 import models.requests  # noqa: F401
 import models.residents  # noqa: F401
+import models.row_changes  # noqa: F401
 import models.sync  # noqa: F401
 import models.ties  # noqa: F401
 import models.trust  # noqa: F401

@@ -6,30 +6,25 @@ of them however many candidates there are; offers are built as objects only for 
 """
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam
-from sqlalchemy import select as select_columns
-from sqlalchemy.sql import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import Page, utcnow
 from models.categories import CATEGORY_BY_ID, RiskTier
 from models.matches import Candidate
-from models.offers import Offer, OfferPublic, OfferStatus
+from models.offers import Offer, OfferPublic
 from models.posts import Availability, DistanceView, Visibility
 from models.requests import Eligibility, HelpRequest, RequestStatus
 from models.residents import Resident
-from models.ties import MUTUAL_KINDS, Tie
+from models.ties import MUTUAL_KINDS
 from models.verifications import VerificationKind
 from services import (
     bulk,
-    circles,
-    feeds,
     geo,
     helper_records,
     matching,
@@ -42,6 +37,8 @@ from services import (
 from services.errors import Conflict, NotFound
 from services.matching import Facts, MatchingWeights, Scored
 from services.posts import FeedKey, Reach, paginate
+from services.rank_reads import RankReads
+from services.sql_reads import SqlRankReads
 from services.trust import TrustSettings
 
 REGULATED_CHECK = VerificationKind.dbs_enhanced_barred_adults
@@ -72,76 +69,31 @@ def open_or_conflict(request: HelpRequest, now: datetime) -> None:
         raise Conflict(f"This request is {shown.value}: it takes no new helpers.")
 
 
-# The statements every ranking runs, built once with their values bound per call: building
-# SQL expressions afresh is a good part of a ranking's own CPU (profiled).
-_OFFERS_IN_REACH = (
-    select_columns(
-        col(Offer.id),
-        col(Offer.owner_id),
-        col(Offer.cell),
-        col(Offer.radius_m),
-        col(Offer.availability),
-        col(Offer.visibility),
-    )
-    .where(col(Offer.status) == OfferStatus.active)
-    .where(col(Offer.category) == bindparam("category"))
-    .where(col(Offer.cell).in_(bindparam("cells", expanding=True)))
-    .where(col(Offer.expires_at) > bindparam("now"))
-    .where(col(Offer.owner_id) != bindparam("requester"))
-)
-
-
 async def _offers_in_reach(
-    session: AsyncSession, request: HelpRequest, reach: Reach, now: datetime
+    reads: RankReads, request: HelpRequest, reach: Reach, now: datetime
 ) -> dict[uuid.UUID, tuple[uuid.UUID, str, Any]]:
     """Per helper, their nearest open offer in the category that reaches the request and is
     shared with the requester: (offer id, cell, availability)."""
-    connection = await session.connection()
-    rows = await connection.execute(
-        _OFFERS_IN_REACH,
-        {
-            "category": request.category,
-            "cells": sorted(reach.cells),
-            "now": now,
-            "requester": request.owner_id,
-        },
-    )
-    found = [row for row in rows.all() if reach.reaches(row.cell, row.radius_m)]
-    shared = await _shared_with(session, request.owner_id, found)
+    rows = await reads.offers_in_reach(request, reach.cells, now)
+    found = [row for row in rows if reach.reaches(row.cell, row.radius_m)]
+    # Most offers are shared with anyone nearby; only the few shared with a circle need the
+    # (costlier) audience check.
+    shared = {row.id for row in found if row.visibility == Visibility.nearby}
+    narrower = [row.id for row in found if row.visibility != Visibility.nearby]
+    if narrower:
+        shared |= await reads.offers_shared_with(request.owner_id, narrower)
     best: dict[uuid.UUID, tuple[uuid.UUID, str, Any]] = {}
-    for offer_id, owner_id, cell, _radius, availability, _visibility in found:
-        if offer_id not in shared:
+    for row in found:
+        if row.id not in shared:
             continue
-        held = best.get(owner_id)
-        if held is None or (reach.bucket(cell), offer_id) < (reach.bucket(held[1]), held[0]):
-            best[owner_id] = (offer_id, cell, availability)
+        held = best.get(row.owner_id)
+        if held is None or (reach.bucket(row.cell), row.id) < (reach.bucket(held[1]), held[0]):
+            best[row.owner_id] = (row.id, row.cell, row.availability)
     return best
 
 
-async def _shared_with(
-    session: AsyncSession, requester_id: uuid.UUID, offers: list[Any]
-) -> set[uuid.UUID]:
-    """The offers whose audience holds the requester. Most are shared with anyone nearby;
-    only the few shared with a circle need the (costlier) audience query."""
-    shared = {row.id for row in offers if row.visibility == Visibility.nearby}
-    narrower = [row.id for row in offers if row.visibility != Visibility.nearby]
-    if narrower:
-        held = await session.exec(
-            select(Offer.id).where(col(Offer.id).in_(narrower)).where(_held_by_viewer()),
-            params={"viewer": requester_id},
-        )
-        shared |= set(held.all())
-    return shared
-
-
-@cache
-def _held_by_viewer() -> ColumnElement[bool]:
-    """An offer's audience holds the viewer: built once, bound per call (as the feed's)."""
-    return circles.audience_holds(feeds.VIEWER, Offer.visibility, Offer.owner_id)
-
-
 def _known_in_reach(
-    request: HelpRequest, reach: Reach, requester_ties: list[Any]
+    request: HelpRequest, reach: Reach, requester_ties: Sequence[Any]
 ) -> dict[uuid.UUID, str]:
     """People the requester knows (a mutual tie) living in reach: they may help without an
     offer. Strangers without an offer are never asked unbidden."""
@@ -156,45 +108,31 @@ def _known_in_reach(
 
 
 async def _home_in_reach(
-    session: AsyncSession, helper_id: uuid.UUID, request: HelpRequest, reach: Reach
+    reads: RankReads, helper_id: uuid.UUID, request: HelpRequest, reach: Reach
 ) -> dict[uuid.UUID, str]:
-    helper = await session.get(Resident, helper_id)
-    if helper is None or helper.home_cell is None:
+    home = await reads.home_cell(helper_id)
+    if home is None:
         return {}
-    return (
-        {helper_id: helper.home_cell} if reach.reaches(helper.home_cell, request.radius_m) else {}
-    )
+    return {helper_id: home} if reach.reaches(home, request.radius_m) else {}
 
 
 async def _in_audience(
-    session: AsyncSession, request: HelpRequest, helpers: set[uuid.UUID]
+    reads: RankReads, request: HelpRequest, helpers: set[uuid.UUID]
 ) -> set[uuid.UUID]:
     """The helpers the request is shared with (its visibility, decided from the requester's
     side, as for the feed)."""
     if request.visibility == Visibility.nearby or not helpers:
         return helpers
-    held = await session.exec(
-        select(Tie.other_id).where(
-            Tie.resident_id == request.owner_id, bulk.among(session, col(Tie.other_id), helpers)
-        )
-    )
-    inside = set(held.all())
+    inside = await reads.tied_from(request.owner_id, helpers)
     if request.visibility == Visibility.circle_of_circle:
-        rest = helpers - inside
-        for helper in rest:
-            shared = await session.exec(
-                select(Resident.id).where(
-                    Resident.id == helper,
-                    circles.audience_holds(helper, Visibility.circle_of_circle, request.owner_id),
-                )
-            )
-            if shared.first() is not None:
+        for helper in sorted(helpers - inside):
+            if await reads.held_through_one(request.owner_id, helper):
                 inside.add(helper)
     return inside
 
 
 async def _eligible(
-    session: AsyncSession, request: HelpRequest, trusts: dict[uuid.UUID, Any]
+    reads: RankReads, request: HelpRequest, trusts: dict[uuid.UUID, Any]
 ) -> set[uuid.UUID]:
     helpers = set(trusts)
     tier = CATEGORY_BY_ID[request.category].risk_tier
@@ -203,13 +141,7 @@ async def _eligible(
     if tier == RiskTier.regulated:  # regulated activity with adults: the barred-list check
         helpers = {h for h in helpers if REGULATED_CHECK in trusts[h].badges}
     if request.eligibility == Eligibility.circle:
-        held = await session.exec(
-            select(Tie.other_id).where(
-                Tie.resident_id == request.owner_id,
-                bulk.among(session, col(Tie.other_id), helpers),
-            )
-        )
-        helpers &= set(held.all())
+        helpers &= await reads.tied_from(request.owner_id, helpers)
     return helpers
 
 
@@ -221,15 +153,18 @@ async def rank(
     now: datetime,
     only: uuid.UUID | None = None,
     any_helper: bool = False,
+    reads: RankReads | None = None,
 ) -> list[Ranked]:
     """Every candidate for the request, best first; or just `only`, if a candidate. With
-    `any_helper` (someone volunteering), living in reach is enough, offer or none."""
+    `any_helper` (someone volunteering), living in reach is enough, offer or none. `reads`:
+    where the facts come from, the database unless a replica's read model is given."""
+    reads = reads or SqlRankReads(session)
     reach = Reach(request.cell, request.radius_m)
-    with_offers = await _offers_in_reach(session, request, reach, now)
+    with_offers = await _offers_in_reach(reads, request, reach, now)
     # The requester's ties serve twice: whom they know nearby, and trust below.
-    requester_ties = await trust.ties_of(session, request.owner_id)
+    requester_ties = await reads.ties_of(request.owner_id)
     if any_helper and only is not None:
-        known = await _home_in_reach(session, only, request, reach)
+        known = await _home_in_reach(reads, only, request, reach)
     else:
         known = _known_in_reach(request, reach, requester_ties)
     if only is not None:
@@ -238,14 +173,16 @@ async def rank(
     cells = {helper: cell for helper, (_, cell, _) in with_offers.items()} | {
         helper: cell for helper, cell in known.items() if helper not in with_offers
     }
-    records = await helper_records.records(session, request, set(cells) - {request.owner_id}, now)
-    zones = await helper_records.free_to_ask(session, set(cells) - {request.owner_id}, records, now)
-    helpers = await _in_audience(session, request, set(zones))
+    possible = set(cells) - {request.owner_id}
+    records = await reads.records(request, possible, now) if possible else {}
+    people = await reads.active_people(possible) if possible else []
+    zones = helper_records.free_to_ask(people, records, now)
+    helpers = await _in_audience(reads, request, set(zones))
     # Blocked pairs, either way, are left out of the trust answer, so out of this one.
     trusts = await trust.trust_between(
-        session, request.owner_id, helpers, trust_settings, ties.today(), requester_ties
+        session, request.owner_id, helpers, trust_settings, ties.today(), requester_ties, reads
     )
-    helpers = await _eligible(session, request, trusts)
+    helpers = await _eligible(reads, request, trusts)
     ranked = []
     for helper in helpers:
         offer = with_offers.get(helper)
@@ -273,11 +210,14 @@ async def candidates(
     weights: MatchingWeights,
     cursor: str | None,
     limit: int,
+    reads: RankReads | None = None,
 ) -> Page[Candidate]:
+    """`reads`: a replica's read model to rank from, if it has one (the request itself, and
+    the page's offers, are read from the database either way)."""
     request = await request_for(session, viewer, request_id)
     now = utcnow()
     open_or_conflict(request, now)
-    ranked = await rank(session, request, trust_settings, weights, now)
+    ranked = await rank(session, request, trust_settings, weights, now, reads=reads)
     # Paged on the ranking itself: (minus the score, bucket, id) in FeedKey's three slots.
     keyed = [
         (

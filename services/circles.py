@@ -3,7 +3,7 @@
 import uuid
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import Uuid, and_, literal, or_
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import col, select
@@ -77,6 +77,15 @@ async def _members(
     ]
 
 
+def _expression(value: Any) -> Any:
+    """A column as itself; a plain value (an id, a visibility) as a bound literal."""
+    if isinstance(value, uuid.UUID):
+        return literal(value, Uuid)
+    if isinstance(value, Visibility):
+        return literal(value.value)
+    return col(value)
+
+
 def audience_holds(viewer_id: Any, visibility: Any, owner_id: Any) -> ColumnElement[bool]:
     """A filter on a post's columns: the viewer is in the audience it was shared with.
 
@@ -85,7 +94,8 @@ def audience_holds(viewer_id: Any, visibility: Any, owner_id: Any) -> ColumnElem
     that someone is active and blocked with neither end. A tie made from the viewer's side
     alone (their vouch) never lets them in. The subqueries are uncorrelated, so each runs
     once per query, not once per post. `viewer_id` is an id, or a bound parameter standing
-    for one, so that a hot path can build the filter once (services/feeds.py)."""
+    for one, so that a hot path can build the filter once (services/feeds.py); `visibility`
+    and `owner_id` are a post's columns, or plain values (a request's, known already)."""
     held_by = select(Tie.resident_id).where(Tie.other_id == viewer_id)
     owners_tie, bridges_tie, bridge = aliased(Tie), aliased(Tie), aliased(Resident)
     held_through_one = (
@@ -97,13 +107,13 @@ def audience_holds(viewer_id: Any, visibility: Any, owner_id: Any) -> ColumnElem
         .where(~blocks.block_between(owners_tie.resident_id, owners_tie.other_id))
         .where(~blocks.block_between(bridges_tie.resident_id, viewer_id))
     )
-    owner = col(owner_id)
+    owner, shared = _expression(owner_id), _expression(visibility)
     return or_(
-        col(visibility) == Visibility.nearby,
+        shared == Visibility.nearby,
         owner == viewer_id,
-        and_(col(visibility) == Visibility.circle, owner.in_(held_by)),
+        and_(shared == Visibility.circle, owner.in_(held_by)),
         and_(
-            col(visibility) == Visibility.circle_of_circle,
+            shared == Visibility.circle_of_circle,
             or_(owner.in_(held_by), owner.in_(held_through_one)),
         ),
     )

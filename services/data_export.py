@@ -98,6 +98,7 @@ LEFT_OUT: dict[str, str] = {
     "a retry does not create twice; what they created is exported",
     "sync_change": "which ids changed for which audience, for delta sync: ids only",
     "sync_clock": "one counter, about nobody",
+    "row_change": "which rows changed, for the servers' read models: ids only, kept a day",
     "webhook_delivery": "messages to integrators: ids only, never content",
     "neighbourhood_cell": "the cells of neighbourhood areas: places, not people",
     "event_occurrence_change": "cancelled or moved occurrences of events: no person",

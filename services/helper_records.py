@@ -4,6 +4,7 @@ helped this year, already asked for this request), and whether they are free to 
 (active, out of quiet hours, under their cap)."""
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -91,19 +92,25 @@ def _people_query(dialect: str) -> Any:
     )
 
 
-async def free_to_ask(
-    session: AsyncSession, helpers: set[uuid.UUID], records: dict[uuid.UUID, Record], now: datetime
-) -> dict[uuid.UUID, str]:
-    """Active, out of quiet hours, under their weekly cap, and not yet asked for this; each
-    with their time zone."""
+async def active_people(session: AsyncSession, helpers: set[uuid.UUID]) -> list[Any]:
+    """The active ones among the helpers: id, weekly_help_cap, quiet_from, quiet_until,
+    timezone."""
     if not helpers:
-        return {}
+        return []
     connection = await session.connection()
     people = await connection.execute(
         _people_query(bulk.dialect(session)), {"helpers": list(helpers)}
     )
+    return list(people.all())
+
+
+def free_to_ask(
+    people: Iterable[Any], records: dict[uuid.UUID, Record], now: datetime
+) -> dict[uuid.UUID, str]:
+    """Of the active people, those out of quiet hours, under their weekly cap, and not yet
+    asked for this; each with their time zone."""
     free = {}
-    for helper, cap, quiet_from, quiet_until, timezone in people.all():
+    for helper, cap, quiet_from, quiet_until, timezone in people:
         record = records.get(helper, NO_RECORD)
         if (
             not record.asked_for_this

@@ -75,7 +75,10 @@ def summarise(rows: Iterable[Any], decay: Decay, at: datetime) -> dict[uuid.UUID
     return {
         other: TieSummary(
             kinds=sorted(row.kind for row in kinds),
-            strength=combined(decay.strength(r.kind, r.times, r.last_at, at) for r in kinds),
+            # Sorted: the same strengths in any row order give the same float, to the bit.
+            strength=combined(
+                sorted(decay.strength(r.kind, r.times, r.last_at, at) for r in kinds)
+            ),
             since=min(row.since for row in kinds),
         )
         for other, kinds in grouped.items()

@@ -15,9 +15,9 @@ ties, the paths through them, blocks, vouches and verifications.
 """
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
@@ -32,6 +32,7 @@ from models.trust import Block
 from models.verifications import BADGE_LABELS, VerificationKind
 from models.vouches import Vouch
 from services import blocks, bulk, ties, verifications
+from services.trust_reads import TrustReads
 
 RESIDENT_VOUCH = 0.1
 CONNECTOR_VOUCH = 0.3
@@ -123,24 +124,87 @@ def _live_vouches_for(dialect: str) -> Any:
     )
 
 
-async def _hidden_from(session: AsyncSession, viewer_id: uuid.UUID) -> set[uuid.UUID]:
-    """Everyone on either side of a block with the viewer (a handful, if any)."""
-    connection = await session.connection()
-    rows = await connection.execute(_BLOCKS_OF, {"viewer": viewer_id})
-    return {b if a == viewer_id else a for a, b in rows.all()}
+class SqlTrustReads:
+    """Trust's reads from the database: a fixed number of indexed statements per batch."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def hidden_from(self, viewer_id: uuid.UUID) -> set[uuid.UUID]:
+        connection = await self.session.connection()
+        rows = await connection.execute(_BLOCKS_OF, {"viewer": viewer_id})
+        return {b if a == viewer_id else a for a, b in rows.all()}
+
+    async def ties_of(self, viewer_id: uuid.UUID) -> list[Any]:
+        connection = await self.session.connection()  # core rows: no ORM objects here
+        rows = await connection.execute(_TIES_OF, {"viewer": viewer_id})
+        return list(rows.all())
+
+    async def path_legs(
+        self, mutuals: Collection[uuid.UUID], wanted: Collection[uuid.UUID]
+    ) -> list[tuple[uuid.UUID, uuid.UUID, Any, int, datetime]]:
+        wanted = set(wanted)
+        # Few candidates: let the index pick them out. Many: read the mutuals' ranges and
+        # pick them out here, since two IN lists make the engine probe every pair.
+        pick = len(wanted) * len(mutuals) <= PROBES_IN_SQL
+        connection = await self.session.connection()
+        rows = await connection.execute(
+            _paths_query(bulk.dialect(self.session), pick),
+            {"mutuals": list(mutuals), "wanted": list(wanted)}
+            if pick
+            else {"mutuals": list(mutuals)},
+        )
+        return [
+            (via, to, kind, times, last_at)
+            for via, to, kind, times, last_at in rows.all()
+            if to in wanted
+        ]
+
+    async def vouch_counts(
+        self, candidates: Collection[uuid.UUID]
+    ) -> tuple[dict[uuid.UUID, int], dict[uuid.UUID, int]]:
+        connection = await self.session.connection()
+        rows = (
+            await connection.execute(
+                _live_vouches_for(bulk.dialect(self.session)), {"candidates": list(candidates)}
+            )
+        ).all()
+        vouchers = {voucher for voucher, _, _ in rows}
+        inactive = set(
+            (
+                await connection.execute(
+                    select_columns(col(Resident.id))
+                    .where(bulk.among(self.session, Resident.id, vouchers))
+                    .where(col(Resident.status) != ResidentStatus.active)
+                )
+            )
+            .scalars()
+            .all()
+            if vouchers
+            else ()
+        )
+        return tallied(row for row in rows if row[0] not in inactive)
+
+    async def verifications(
+        self, candidates: Collection[uuid.UUID], at: datetime
+    ) -> dict[uuid.UUID, dict[VerificationKind, date | None]]:
+        return await verifications.current(self.session, candidates, at)
 
 
-async def ties_of(session: AsyncSession, viewer_id: uuid.UUID) -> list[Any]:
-    """The viewer's tie rows, each with the other person's name, status and home cell (the
-    candidates ranking finds the people a requester knows nearby among them)."""
-    connection = await session.connection()  # core rows: no ORM objects on the hot path
-    rows = await connection.execute(_TIES_OF, {"viewer": viewer_id})
-    return list(rows.all())
+def tallied(
+    vouches: Iterable[tuple[uuid.UUID, uuid.UUID, bool]],
+) -> tuple[dict[uuid.UUID, int], dict[uuid.UUID, int]]:
+    """Live vouches (voucher, vouchee, by_connector) counted per vouchee, by kind of voucher."""
+    by_residents: dict[uuid.UUID, int] = {}
+    by_connectors: dict[uuid.UUID, int] = {}
+    for _voucher, vouchee, by_connector in vouches:
+        tally = by_connectors if by_connector else by_residents
+        tally[vouchee] = tally.get(vouchee, 0) + 1
+    return by_residents, by_connectors
 
 
-async def _best_paths(
-    session: AsyncSession,
-    candidates: Collection[uuid.UUID],
+def _best_paths(
+    legs_found: Iterable[tuple[uuid.UUID, uuid.UUID, Any, int, datetime]],
     mutuals: dict[uuid.UUID, tuple[float, str]],
     settings: TrustSettings,
     at: datetime,
@@ -148,62 +212,17 @@ async def _best_paths(
     """For each candidate, the strongest path viewer - mutual - candidate and the mutual's
     name. `mutuals` are the viewer's usable mutual ties (active, unblocked) with their
     strength; a mutual and candidate blocked either way have no path between them."""
-    if not mutuals:
-        return {}
-    wanted = set(candidates)
-    # Few candidates: let the index pick them out. Many: read the mutuals' ranges and pick
-    # them out here, since two IN lists make the engine probe every pair.
-    pick = len(wanted) * len(mutuals) <= PROBES_IN_SQL
-    connection = await session.connection()
-    rows = await connection.execute(
-        _paths_query(bulk.dialect(session), pick),
-        {"mutuals": list(mutuals), "wanted": list(wanted)} if pick else {"mutuals": list(mutuals)},
-    )
     decay = settings.decay
     legs: dict[tuple[uuid.UUID, uuid.UUID], list[float]] = {}
-    for via, to, kind, times, last_at in rows.all():
-        if to in wanted:
-            legs.setdefault((via, to), []).append(decay.strength(kind, times, last_at, at))
+    for via, to, kind, times, last_at in legs_found:
+        legs.setdefault((via, to), []).append(decay.strength(kind, times, last_at, at))
     best: dict[uuid.UUID, tuple[float, str]] = {}
     for (via, to), strengths in sorted(legs.items()):
         first_leg, name = mutuals[via]
-        path = settings.two_hop_damping * first_leg * ties.combined(strengths)
+        path = settings.two_hop_damping * first_leg * ties.combined(sorted(strengths))
         if to not in best or path > best[to][0]:
             best[to] = (path, name)
     return best
-
-
-async def _vouches(
-    session: AsyncSession, candidates: Collection[uuid.UUID]
-) -> tuple[dict[uuid.UUID, int], dict[uuid.UUID, int]]:
-    """Live vouches for each candidate from active residents: by neighbours, by connectors."""
-    connection = await session.connection()
-    rows = (
-        await connection.execute(
-            _live_vouches_for(bulk.dialect(session)), {"candidates": list(candidates)}
-        )
-    ).all()
-    vouchers = {voucher for voucher, _, _ in rows}
-    inactive = set(
-        (
-            await connection.execute(
-                select_columns(col(Resident.id))
-                .where(bulk.among(session, Resident.id, vouchers))
-                .where(col(Resident.status) != ResidentStatus.active)
-            )
-        )
-        .scalars()
-        .all()
-        if vouchers
-        else ()
-    )
-    by_residents: dict[uuid.UUID, int] = {}
-    by_connectors: dict[uuid.UUID, int] = {}
-    for voucher, vouchee, by_connector in rows:
-        if voucher not in inactive:
-            tally = by_connectors if by_connector else by_residents
-            tally[vouchee] = tally.get(vouchee, 0) + 1
-    return by_residents, by_connectors
 
 
 def _direct_reasons(kinds: list[TieKind], met_context: str | None, met_count: int) -> list[str]:
@@ -230,16 +249,19 @@ async def trust_between(
     candidate_ids: Collection[uuid.UUID],
     settings: TrustSettings,
     at: datetime,
-    viewer_ties: list[Any] | None = None,
+    viewer_ties: Sequence[Any] | None = None,
+    reads: TrustReads | None = None,
 ) -> dict[uuid.UUID, Trust]:
     """Trust from the viewer's side for each candidate; blocked pairs are absent.
-    `viewer_ties`: the rows `ties_of` gives, where the caller has them already."""
+    `viewer_ties`: the rows `ties_of` gives, where the caller has them already. `reads`:
+    where the facts come from (the database unless a read model is given)."""
+    reads = reads or SqlTrustReads(session)
     candidates = set(candidate_ids) - {viewer_id}
     if not candidates:
         return {}
-    hidden = await _hidden_from(session, viewer_id)
+    hidden = await reads.hidden_from(viewer_id)
     candidates -= hidden
-    my_rows = viewer_ties if viewer_ties is not None else await ties_of(session, viewer_id)
+    my_rows = viewer_ties if viewer_ties is not None else await reads.ties_of(viewer_id)
     mine = ties.summarise(my_rows, settings.decay, at)
     mutual_rows = [
         row
@@ -253,9 +275,10 @@ async def trust_between(
         row.other_id: (bridges[row.other_id].strength, row.display_name) for row in mutual_rows
     }
     met = {row.other_id: (row.context, row.times) for row in my_rows if row.kind == TieKind.met}
-    paths = await _best_paths(session, candidates, usable, settings, at)
-    by_residents, by_connectors = await _vouches(session, candidates)
-    in_force = await verifications.current(session, candidates, at)
+    legs = await reads.path_legs(list(usable), candidates) if usable else []
+    paths = _best_paths(legs, usable, settings, at)
+    by_residents, by_connectors = await reads.vouch_counts(candidates)
+    in_force = await reads.verifications(candidates, at)
 
     results: dict[uuid.UUID, Trust] = {}
     for candidate in sorted(candidates):

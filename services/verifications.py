@@ -2,7 +2,7 @@
 job, in the moderation work.)"""
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import date, datetime
 from functools import cache
 from typing import Any
@@ -49,8 +49,16 @@ async def current(
     rows = await connection.execute(
         _in_force(bulk.dialect(session)), {"residents": list(resident_ids), "on": at.date()}
     )
+    return folded(rows.all())
+
+
+def folded(
+    in_force: Iterable[tuple[uuid.UUID, VerificationKind, date | None]],
+) -> dict[uuid.UUID, dict[VerificationKind, date | None]]:
+    """Checks in force (resident, kind, expires_on) as, per resident, each kind and when it
+    lapses: the longest-lasting check of a kind wins."""
     found: dict[uuid.UUID, dict[VerificationKind, date | None]] = {}
-    for resident_id, kind, expires_on in rows.all():
+    for resident_id, kind, expires_on in in_force:
         kinds = found.setdefault(resident_id, {})
         if kind not in kinds or _lasts_longer(expires_on, kinds[kind]):
             kinds[kind] = expires_on

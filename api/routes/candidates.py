@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import CurrentResident, MatchingDep, SessionDep, TrustDep
+from api.deps import CurrentResident, MatchingDep, ModelReadsDep, SessionDep, TrustDep
 from api.errors import problems
 from models.base import Page
 from models.matches import Candidate
@@ -21,6 +21,7 @@ async def candidates(
     session: SessionDep,
     trust: TrustDep,
     weights: MatchingDep,
+    model: ModelReadsDep,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Page[Candidate]:
@@ -28,5 +29,5 @@ async def candidates(
     help and are free to be asked, best first, each with a score and the reasons for it.
     Helpers with an open offer in the category, and people you know who live in reach."""
     return await candidate_service.candidates(
-        session, resident, request_id, trust, weights, cursor, limit
+        session, resident, request_id, trust, weights, cursor, limit, model
     )

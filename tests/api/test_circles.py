@@ -147,6 +147,28 @@ async def test_circle_posts_reach_only_the_circle(client: httpx.AsyncClient) -> 
     assert circle_offer["visibility"] == "circle"
 
 
+async def test_a_circle_of_circle_request_finds_helpers_through_a_friend(
+    client: httpx.AsyncClient,
+) -> None:
+    """Ranking asks whether each helper is in such a request's audience; it once built that
+    filter from a plain id, which SQLAlchemy refused: every such listing failed with a 500."""
+    owner = await register(client)
+    friend = await register(client, home=NEAR)
+    friend_of_friend = await register(client, home=NEAR)
+    stranger = await register(client, home=NEAR)
+    await connect(client, owner, friend)
+    await connect(client, friend, friend_of_friend)
+    for helper in (friend_of_friend, stranger):
+        await post_offer(client, helper, category="shopping")
+    request = await post_request(client, owner, visibility="circle_of_circle")
+
+    listed = await client.get(f"/v1/requests/{request['id']}/candidates", headers=owner.headers)
+
+    assert listed.status_code == 200, listed.text
+    helpers = {c["helper"]["id"] for c in listed.json()["items"]}
+    assert helpers == {str(friend.id), str(friend_of_friend.id)}
+
+
 def _within(graph: dict[int, set[int]], start: int, hops: int) -> set[int]:
     seen, queue = {start: 0}, deque([start])
     while queue:

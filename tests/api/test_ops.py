@@ -27,7 +27,7 @@ async def test_readyz_fails_when_the_database_is_gone(settings: Settings) -> Non
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             response = await client.get("/readyz")
     assert response.status_code == 503
-    assert response.json() == {"status": "database unavailable"}
+    assert response.json() == {"status": "database unavailable", "read_model": "off"}
 
 
 async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClient) -> None:

@@ -21,6 +21,7 @@ import models.offers
 import models.reports
 import models.requests
 import models.residents
+import models.row_changes
 import models.sync
 import models.ties
 import models.trust
