@@ -12,10 +12,10 @@ the database now has them for that key, an empty list meaning there are none.
 import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
+from enum import Enum
 from typing import Any, NamedTuple, TypeVar
 
 from models.matches import MatchOrigin, MatchStatus
-from models.offers import OfferStatus
 from models.posts import Visibility
 from models.residents import ResidentStatus
 from models.ties import TieKind
@@ -94,9 +94,8 @@ class ReadModel:
         else:
             self.residents[resident_id] = facts
 
-    def put_offer(self, offer_id: uuid.UUID, row: Any | None) -> None:
-        """`row`: the offer's id, owner_id, cell, radius_m, availability, visibility,
-        category, expires_at and status, or None if it is gone."""
+    def put_offer(self, offer_id: uuid.UUID, facts: OfferFacts | None) -> None:
+        """An active offer (expired or not), or None: gone, or no longer active."""
         held = self.offers.pop(offer_id, None)
         if held is not None:
             at = self.offers_at.get((held.category, held.cell))
@@ -104,20 +103,9 @@ class ReadModel:
                 at.discard(offer_id)
                 if not at:
                     del self.offers_at[(held.category, held.cell)]
-        if row is None or row.status != OfferStatus.active:
-            return
-        facts = OfferFacts(
-            row.id,
-            row.owner_id,
-            row.cell,
-            row.radius_m,
-            row.availability,
-            row.visibility,
-            row.category,
-            row.expires_at,
-        )
-        self.offers[offer_id] = facts
-        self.offers_at.setdefault((facts.category, facts.cell), set()).add(offer_id)
+        if facts is not None:
+            self.offers[offer_id] = facts
+            self.offers_at.setdefault((facts.category, facts.cell), set()).add(offer_id)
 
     def put_ties(self, holder: uuid.UUID, rows: Iterable[TieFacts]) -> None:
         held = tuple(rows)
@@ -170,6 +158,23 @@ class ReadModel:
             "checked": len(self.checks),
             "matches": sum(map(len, self.matches.values())),
         }
+
+
+class Shared:
+    """One object for each distinct value met while loading. A city's facts repeat the same
+    ids, cells, time zones and dates millions of times: held once each, the
+    model of a 100k-resident city takes far less memory (benchmarks/README.md)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[Any, Any] = {}
+
+    def row(self, row: Iterable[Any]) -> tuple[Any, ...]:
+        return tuple(map(self.value, row))
+
+    def value(self, value: Any) -> Any:
+        if value is None or isinstance(value, bool | int | float | Enum | dict | list):
+            return value  # small, or a singleton already, or JSON (not hashable)
+        return self._seen.setdefault(value, value)
 
 
 def _put(held: dict[K, tuple[V, ...]], key: K, rows: Iterable[V]) -> None:

@@ -42,8 +42,10 @@ from models.vouches import Vouch
 from services.read_model import (
     CheckFacts,
     MatchFacts,
+    OfferFacts,
     ReadModel,
     ResidentFacts,
+    Shared,
     TieFacts,
     VouchFacts,
 )
@@ -97,10 +99,9 @@ _OFFERS = select_columns(
             Offer.visibility,
             Offer.category,
             Offer.expires_at,
-            Offer.status,
         ),
     )
-).where(col(Offer.status) == OfferStatus.active)
+).where(col(Offer.status) == OfferStatus.active)  # the model holds active offers only
 _TIES = select_columns(
     *map(col, (Tie.resident_id, Tie.other_id, Tie.kind, Tie.times, Tie.since, Tie.last_at)),
     col(Tie.context),
@@ -149,14 +150,23 @@ class _Source:
     query: Any  # a select of the entity's columns, its key first
     key_columns: tuple[Any, ...]
 
-    def apply(self, model: ReadModel, keys: Collection[uuid.UUID] | None, rows: Any) -> None:
-        """Replace what the model holds under `keys` (None: a full load, every key found)."""
+    def apply(
+        self,
+        model: ReadModel,
+        keys: Collection[uuid.UUID] | None,
+        rows: Iterable[Any],
+        shared: Shared | None = None,
+    ) -> None:
+        """Replace what the model holds under `keys` (None: a full load, every key found).
+        `shared`: hold each distinct value once (a full load's millions of rows)."""
+        if shared is not None:
+            rows = map(shared.row, rows)
         if self.entity == ChangedEntity.resident:
             found = {row[0]: ResidentFacts(*row[1:]) for row in rows}
             for key in found.keys() if keys is None else keys:
                 model.put_resident(key, found.get(key))
         elif self.entity == ChangedEntity.offer:
-            offers = {row.id: row for row in rows}
+            offers = {row[0]: OfferFacts(*row) for row in rows}
             for key in offers.keys() if keys is None else keys:
                 model.put_offer(key, offers.get(key))
         elif self.entity == ChangedEntity.blocks:
@@ -255,8 +265,10 @@ class ReadModelFeed:
         model = ReadModel()
         async with self.engine.connect() as connection:
             cursor = await _position(connection)
+            shared = Shared()
             for source in SOURCES.values():
-                source.apply(model, None, (await connection.execute(source.query)).all())
+                rows = (await connection.execute(source.query)).all()
+                source.apply(model, None, rows, shared)
         self.model, self.cursor = model, cursor
         await self._catch_up()
         logger.info(
