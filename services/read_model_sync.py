@@ -53,6 +53,7 @@ from services.read_model import (
 logger = logging.getLogger("kith.read_model")
 
 BATCH = 5000  # changes read per round of a catch-up
+LOAD_PARTITION = 20_000  # rows read at a time by a full load
 KEYS_PER_QUERY = 500  # ids per reload statement: well under SQLite's parameter limit
 RETENTION = timedelta(days=1)  # the stream is pruned after this (services: `prune`)
 # Absent this long, a replica may have missed pruned changes: it reloads from scratch.
@@ -134,14 +135,6 @@ _MATCHES = select_columns(
 )
 
 
-def _grouped(rows: Iterable[Any]) -> dict[Any, list[Any]]:
-    """Rows by their first column, the rest of each row kept."""
-    found: dict[Any, list[Any]] = defaultdict(list)
-    for first, *rest in rows:
-        found[first].append(rest)
-    return found
-
-
 @dataclass(frozen=True)
 class _Source:
     """One entity: its reload statement, the columns its key names, and how to apply."""
@@ -150,37 +143,51 @@ class _Source:
     query: Any  # a select of the entity's columns, its key first
     key_columns: tuple[Any, ...]
 
-    def apply(
-        self,
-        model: ReadModel,
-        keys: Collection[uuid.UUID] | None,
-        rows: Iterable[Any],
-        shared: Shared | None = None,
-    ) -> None:
-        """Replace what the model holds under `keys` (None: a full load, every key found).
-        `shared`: hold each distinct value once (a full load's millions of rows)."""
-        if shared is not None:
-            rows = map(shared.row, rows)
+    def apply(self, model: ReadModel, keys: Collection[uuid.UUID], rows: Iterable[Any]) -> None:
+        """Replace what the model holds under `keys` with these rows, all of theirs."""
+        self._put(model, self._gathered(rows), keys)
+
+    async def load(self, connection: AsyncConnection, model: ReadModel, shared: Shared) -> None:
+        """Everything the entity holds, read in partitions so that no more than one
+        partition of raw rows is ever held (a million-resident city has millions)."""
+        gathered: dict[Any, Any] = {}
+        result = await connection.stream(self.query)
+        async for partition in result.partitions(LOAD_PARTITION):
+            self._gathered(map(shared.row, partition), gathered)
+        self._put(model, gathered, gathered.keys())
+
+    def _gathered(self, rows: Iterable[Any], into: dict[Any, Any] | None = None) -> dict[Any, Any]:
+        """Rows as facts under their keys: one fact each for a resident or an offer, a set
+        of the other sides for blocks, a list of facts for the rest."""
+        found: dict[Any, Any] = {} if into is None else into
         if self.entity == ChangedEntity.resident:
-            found = {row[0]: ResidentFacts(*row[1:]) for row in rows}
-            for key in found.keys() if keys is None else keys:
+            found.update((row[0], ResidentFacts(*row[1:])) for row in rows)
+        elif self.entity == ChangedEntity.offer:
+            found.update((row[0], OfferFacts(*row)) for row in rows)
+        elif self.entity == ChangedEntity.blocks:
+            for blocker, blocked in rows:
+                found.setdefault(blocker, set()).add(blocked)
+                found.setdefault(blocked, set()).add(blocker)
+        else:
+            facts = _PUTS[self.entity][1]
+            for first, *rest in rows:
+                found.setdefault(first, []).append(facts(*rest))
+        return found
+
+    def _put(self, model: ReadModel, found: dict[Any, Any], keys: Iterable[uuid.UUID]) -> None:
+        if self.entity == ChangedEntity.resident:
+            for key in keys:
                 model.put_resident(key, found.get(key))
         elif self.entity == ChangedEntity.offer:
-            offers = {row[0]: OfferFacts(*row) for row in rows}
-            for key in offers.keys() if keys is None else keys:
-                model.put_offer(key, offers.get(key))
+            for key in keys:
+                model.put_offer(key, found.get(key))
         elif self.entity == ChangedEntity.blocks:
-            either_way: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
-            for blocker, blocked in rows:
-                either_way[blocker].add(blocked)
-                either_way[blocked].add(blocker)
-            for key in either_way.keys() if keys is None else keys:
-                model.put_blocks(key, either_way.get(key, ()))
+            for key in keys:
+                model.put_blocks(key, found.get(key, ()))
         else:
-            grouped = _grouped(rows)
-            put, facts = _PUTS[self.entity]
-            for key in grouped.keys() if keys is None else keys:
-                put(model, key, [facts(*rest) for rest in grouped.get(key, ())])
+            put = _PUTS[self.entity][0]
+            for key in list(keys):
+                put(model, key, found.get(key, ()))
 
 
 _PUTS: dict[ChangedEntity, tuple[Any, Any]] = {
@@ -267,8 +274,7 @@ class ReadModelFeed:
             cursor = await _position(connection)
             shared = Shared()
             for source in SOURCES.values():
-                rows = (await connection.execute(source.query)).all()
-                source.apply(model, None, rows, shared)
+                await source.load(connection, model, shared)
         self.model, self.cursor = model, cursor
         await self._catch_up()
         logger.info(
