@@ -31,6 +31,8 @@ def seed_city(residents: int) -> None:
         hasher = PasswordHasher(settings.auth.argon2_time_cost, settings.auth.argon2_memory_kib)
         try:
             return await city.seed(database.transaction, hasher, residents, progress)
+        except ValueError as refused:  # what was asked cannot be done here: say why
+            raise SystemExit(f"kith demo: {refused}") from None
         finally:
             await database.engine.dispose()
 

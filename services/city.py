@@ -16,7 +16,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -33,7 +33,7 @@ from models.ties import MUTUAL_KINDS, Tie
 from models.trust import Connection
 from models.vouches import Vouch
 from services import changes, city_events, city_people, demo, neighbourhoods, sync_upkeep
-from services.city_layout import SPREAD_KM
+from services.city_layout import PER_NEIGHBOURHOOD, SPREAD_KM
 from services.city_layout import Neighbourhood as Place
 from services.city_layout import neighbourhoods as layout
 from services.city_rows import Formed, Row, Rows
@@ -88,6 +88,9 @@ async def seed(
             ).all()
         )
     places = layout(residents - demo.RESIDENTS)
+    there = [place for place in places if place.name in existing]
+    if there:
+        await _refuse_a_partial_tail(transaction, there[-1], len(existing))
     written = 0
     for number, place in enumerate(places, start=1):
         if place.name not in existing:
@@ -97,6 +100,22 @@ async def seed(
         if progress is not None:
             progress(number, len(places))
     return CitySummary(residents, len(places), written, summary)
+
+
+async def _refuse_a_partial_tail(transaction: Transaction, last: Place, written: int) -> None:
+    """Only a city's last neighbourhood may be partial, and a neighbourhood is written whole
+    (its ties and events are among its own people): a city that ended in a partial one
+    cannot grow past it. Said plainly, rather than as a foreign-key error halfway."""
+    async with transaction() as session:
+        ids = [last.resident_id(index) for index in range(last.size)]
+        held = (await session.exec(select(func.count()).where(col(Resident.id).in_(ids)))).one()
+    if held < last.size:
+        raise ValueError(
+            f"this database's city ends in a partial neighbourhood ({last.name}: {held} of "
+            f"{last.size} residents), so it cannot grow: seed an empty database, or grow a city "
+            f"of {demo.RESIDENTS} + a multiple of {PER_NEIGHBOURHOOD} residents "
+            f"(it has {written} neighbourhoods)"
+        )
 
 
 async def _write_neighbourhood(

@@ -132,3 +132,24 @@ async def _kinds_on_first_sync(client: httpx.AsyncClient, me: dict[str, str]) ->
             return kinds
         params["since"] = page.json()["next_token"]
     raise AssertionError("the first sync did not end")
+
+
+async def test_a_city_ending_in_a_partial_neighbourhood_refuses_to_grow_past_it(
+    own_database: str,
+) -> None:
+    """Growing it would write neighbours' ties to people the partial one never had: it once
+    failed halfway with a foreign-key error."""
+    database = Database.connect(own_database)
+    hasher = PasswordHasher(1, 1024)
+    try:
+        await city.seed(database.transaction, hasher, demo.RESIDENTS + PER_NEIGHBOURHOOD // 2)
+        with pytest.raises(ValueError, match="ends in a partial neighbourhood") as refused:
+            await city.seed(database.transaction, hasher, demo.RESIDENTS + 2 * PER_NEIGHBOURHOOD)
+        again = await city.seed(
+            database.transaction, hasher, demo.RESIDENTS + PER_NEIGHBOURHOOD // 2
+        )
+    finally:
+        await database.engine.dispose()
+
+    assert f"350 of {PER_NEIGHBOURHOOD} residents" in str(refused.value)
+    assert again.written == 0  # the same size again is fine: nothing to add
