@@ -240,14 +240,15 @@ async def _position(connection: AsyncConnection) -> Cursor:
 
 
 async def _changes_after(connection: AsyncConnection, cursor: Cursor, limit: int) -> list[Change]:
-    query = select_columns(
-        col(RowChange.txid), col(RowChange.seq), col(RowChange.entity), col(RowChange.key)
-    ).where(tuple_(col(RowChange.txid), col(RowChange.seq)) > tuple_(*cursor))
+    txid, seq = col(RowChange.txid), col(RowChange.seq)
+    query = select_columns(txid, seq, col(RowChange.entity), col(RowChange.key))
     if _postgres(connection):
-        query = query.where(col(RowChange.txid) < _XMIN)
-    rows = await connection.execute(
-        query.order_by(col(RowChange.txid), col(RowChange.seq)).limit(limit)
-    )
+        query = query.where(tuple_(txid, seq) > tuple_(*cursor), txid < _XMIN)
+        query = query.order_by(txid, seq)
+    else:  # txid is always 0: seq alone, a range on the table's rowid (SQLite would read
+        # every row of the (txid, seq) index for a row-value comparison)
+        query = query.where(seq > cursor[1]).order_by(seq)
+    rows = await connection.execute(query.limit(limit))
     return [Change(txid, seq or 0, entity, key) for txid, seq, entity, key in rows.all()]
 
 
