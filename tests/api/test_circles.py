@@ -122,13 +122,21 @@ async def test_a_block_hides_the_profile_both_ways(client: httpx.AsyncClient) ->
     assert unknown.status_code == 404
 
 
-async def test_circle_posts_reach_only_the_circle(client: httpx.AsyncClient) -> None:
+async def _two_hops_and_a_stranger(
+    client: httpx.AsyncClient,
+) -> tuple[Account, Account, Account, Account]:
+    """An owner, their friend, the friend's friend, and a stranger, all living near."""
     owner = await register(client)
     friend = await register(client, home=NEAR)
     friend_of_friend = await register(client, home=NEAR)
     stranger = await register(client, home=NEAR)
     await connect(client, owner, friend)
     await connect(client, friend, friend_of_friend)
+    return owner, friend, friend_of_friend, stranger
+
+
+async def test_circle_posts_reach_only_the_circle(client: httpx.AsyncClient) -> None:
+    owner, friend, friend_of_friend, stranger = await _two_hops_and_a_stranger(client)
     circle_offer = await post_offer(client, owner, visibility="circle")
     wider_request = await post_request(client, owner, visibility="circle_of_circle")
 
@@ -152,12 +160,7 @@ async def test_a_circle_of_circle_request_finds_helpers_through_a_friend(
 ) -> None:
     """Ranking asks whether each helper is in such a request's audience; it once built that
     filter from a plain id, which SQLAlchemy refused: every such listing failed with a 500."""
-    owner = await register(client)
-    friend = await register(client, home=NEAR)
-    friend_of_friend = await register(client, home=NEAR)
-    stranger = await register(client, home=NEAR)
-    await connect(client, owner, friend)
-    await connect(client, friend, friend_of_friend)
+    owner, friend, friend_of_friend, stranger = await _two_hops_and_a_stranger(client)
     for helper in (friend_of_friend, stranger):
         await post_offer(client, helper, category="shopping")
     request = await post_request(client, owner, visibility="circle_of_circle")
