@@ -186,7 +186,7 @@ class _Source:
                 model.put_blocks(key, found.get(key, ()))
         else:
             put = _PUTS[self.entity][0]
-            for key in list(keys):
+            for key in keys:
                 put(model, key, found.get(key, ()))
 
 
