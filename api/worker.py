@@ -1,7 +1,7 @@
 """Background work, round after round: webhook deliveries, event reminders, lapsing matches,
-forgetting old idempotency keys, logging expiries for sync and pruning its log, pruning
-the row-change stream. Run by
-`kith worker`, and inside `kith serve` unless it is told not to (`KITH_RUN_WORKER=false`).
+forgetting old idempotency keys, logging expiries for sync and pruning its log, and pruning
+the row-change stream. Run by `kith worker`, and inside `kith serve` unless it is told not
+to (`KITH_RUN_WORKER=false`).
 Every job is safe to repeat and to run in several processes at once."""
 
 import asyncio
