@@ -18,6 +18,7 @@ from api.nul_bytes import refuse_nul_bytes
 from api.rate_limits import RateLimits
 from api.ratelimit import RateLimiter
 from api.routes import (
+    alerts,
     api_keys,
     assignments,
     assisted,
@@ -28,9 +29,11 @@ from api.routes import (
     candidates,
     categories,
     connections,
+    crises,
     devices,
     event_hosts,
     events,
+    match_feedback,
     matches,
     me,
     moderation,
@@ -44,8 +47,9 @@ from api.routes import (
     sync,
     vouches,
     webhooks,
+    welfare,
 )
-from api.settings import Settings, get_settings, webhook_policy
+from api.settings import Settings, alerting, get_settings, webhook_policy
 from api.worker import run_forever
 from services.geocoding import Geocoder
 from services.passwords import PasswordHasher
@@ -100,6 +104,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.tokens = settings.auth.tokens()
     app.state.trust = settings.trust.settings()
     app.state.matching = settings.matching.weights()
+    app.state.alerting = alerting(settings)
     app.state.geocoder = Geocoder(settings.geocoder.settings())
     app.state.webhook_policy = webhook_policy(settings)
     app.state.hasher = PasswordHasher(
@@ -124,6 +129,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         requests,
         candidates,
         matches,
+        match_feedback,
+        alerts,
+        crises,
+        welfare,
         assignments,
         moderation,
         reports,

@@ -1,4 +1,5 @@
-"""The `kith` command: serve, demo, migrate, create-admin, jobs, worker, openapi."""
+"""The `kith` command: serve, demo, crisis-replay, migrate, create-admin, jobs, worker,
+openapi."""
 
 import argparse
 import asyncio
@@ -96,11 +97,12 @@ def create_admin(args: argparse.Namespace) -> None:
 def jobs(args: argparse.Namespace) -> None:
     from api import live
     from api.db import Database
+    from api.settings import alerting
     from models.base import utcnow
-    from services import idempotency, match_expiry
+    from services import alerts, idempotency, match_expiry
     from services import reminders as due
 
-    async def run() -> tuple[int, int]:
+    async def run() -> tuple[int, int, int]:
         settings = get_settings()
         database = Database.connect(settings.database_url)
         bus = live.bus_for(settings)  # reminders wake the residents' open streams
@@ -113,14 +115,19 @@ def jobs(args: argparse.Namespace) -> None:
                     session, utcnow(), settings.trust.settings(), settings.matching.weights()
                 )
             async with database.transaction() as session:
+                alerted = await alerts.send_due(session, utcnow(), alerting(settings))
+            async with database.transaction() as session:
                 await idempotency.prune(session, utcnow())
-            return sent.reminders, lapsed.matches
+            return sent.reminders, lapsed.matches, alerted
         finally:
             await bus.close()
             await database.engine.dispose()
 
-    sent, lapsed = asyncio.run(run())
-    print(f"Stored {sent} new reminders. Expired {lapsed} unanswered matches.")
+    sent, lapsed, alerted = asyncio.run(run())
+    print(
+        f"Stored {sent} new reminders. Expired {lapsed} unanswered matches. "
+        f"Sent {alerted} alerts in the waves that were due."
+    )
 
 
 def worker(args: argparse.Namespace) -> None:
@@ -161,6 +168,14 @@ def demo_city(args: argparse.Namespace) -> None:
     configure_logging(get_settings().log_level)
     migrate_database()
     cli_demo.seed_city(args.residents)
+
+
+def crisis_replay(args: argparse.Namespace) -> None:
+    from api import cli_replay
+
+    if get_settings().environment == "production":
+        raise SystemExit("crisis-replay seeds a city with published passwords: not in production.")
+    print(cli_replay.run(args.residents, args.seed, args.requests, args.database_url))
 
 
 def _city_size(text: str) -> int:
@@ -206,6 +221,24 @@ def parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(run=demo_city)
 
+    p = commands.add_parser(
+        "crisis-replay",
+        help="replay a day of crisis on a synthetic city of N residents (a temporary SQLite "
+        "file), crisis mode off and on, and print a JSON report of the two",
+    )
+    p.add_argument("--residents", type=_city_size, default=2000)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument(
+        "--requests", type=int, default=None, help="requests in the day (default: 1 in 25 people)"
+    )
+    p.add_argument(
+        "--database-url",
+        default=None,
+        help="replay on this database's city instead (seeded with `kith demo`); every change "
+        "is rolled back",
+    )
+    p.set_defaults(run=crisis_replay)
+
     p = commands.add_parser("migrate", help="bring the database to the newest schema")
     p.set_defaults(run=migrate)
 
@@ -219,8 +252,8 @@ def parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser(
         "jobs",
-        help="run the periodic jobs once: event reminders, lapsing unanswered matches "
-        "(every few minutes, from cron; any number may run at once)",
+        help="run the periodic jobs once: event reminders, lapsing unanswered matches, "
+        "alert waves that are due (every minute or so, from cron; any number may run at once)",
     )
     p.set_defaults(run=jobs)
 

@@ -17,6 +17,7 @@ from models.api_keys import ApiKey, Scope
 from models.base import utcnow
 from models.residents import Resident
 from services import api_keys
+from services.alerts import Alerting
 from services.auth import TokenSettings, signed_in_resident
 from services.errors import Forbidden, NotFound, Unauthenticated
 from services.geocoding import Geocoder
@@ -47,6 +48,7 @@ _settings = _state("settings", Settings)
 _tokens = _state("tokens", TokenSettings)
 _trust = _state("trust", TrustSettings)
 _matching = _state("matching", MatchingWeights)
+_alerting = _state("alerting", Alerting)
 _geocoder = _state("geocoder", Geocoder)
 _webhook_policy = _state("webhook_policy", WebhookPolicy)
 _hasher = _state("hasher", PasswordHasher)
@@ -92,6 +94,7 @@ SettingsDep = Annotated[Settings, Depends(_settings)]
 TokensDep = Annotated[TokenSettings, Depends(_tokens)]
 TrustDep = Annotated[TrustSettings, Depends(_trust)]
 MatchingDep = Annotated[MatchingWeights, Depends(_matching)]
+AlertingDep = Annotated[Alerting, Depends(_alerting)]
 GeocoderDep = Annotated[Geocoder, Depends(_geocoder)]
 WebhookPolicyDep = Annotated[WebhookPolicy, Depends(_webhook_policy)]
 HasherDep = Annotated[PasswordHasher, Depends(_hasher)]

@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.alert_waves import AlertPolicy, Pace
+from services.alerts import Alerting
 from services.auth import TokenSettings
 from services.geocoding import GeocoderSettings
 from services.matching import MatchingWeights
@@ -77,6 +79,53 @@ class MatchingConfig(BaseModel):
         return MatchingWeights(
             self.proximity, self.trust, self.availability, self.record, self.fairness
         )
+
+
+class PaceConfig(BaseModel):
+    """One pace of alert waves (`services.alert_waves.Pace`): the usual one."""
+
+    first_wave: int = Field(default=3, ge=1, le=50)
+    growth: float = Field(default=2.0, ge=1, le=5)
+    interval_s: int = Field(default=900, ge=10, le=86_400)
+    max_waves: int = Field(default=4, ge=1, le=20)
+    keep_trying_h: float = Field(default=48, gt=0, le=24 * 30)
+
+    def pace(self) -> Pace:
+        return Pace(
+            self.first_wave,
+            self.growth,
+            timedelta(seconds=self.interval_s),
+            self.max_waves,
+            timedelta(hours=self.keep_trying_h),
+        )
+
+
+class CrisisPaceConfig(PaceConfig):
+    """The pace where crisis mode is on: waves twice as big, every 3 minutes, more of them.
+    (Its own defaults, so that one variable changes one of them.)"""
+
+    first_wave: int = Field(default=6, ge=1, le=50)
+    interval_s: int = Field(default=180, ge=10, le=86_400)
+    max_waves: int = Field(default=6, ge=1, le=20)
+    keep_trying_h: float = Field(default=24, gt=0, le=24 * 30)
+
+
+class CrisisConfig(BaseModel):
+    """Alerts for new requests (`KITH_CRISIS__NORMAL__FIRST_WAVE`, ...), at the usual pace and
+    at the pace of a neighbourhood in crisis mode; and welfare check-ins."""
+
+    normal: PaceConfig = PaceConfig()
+    crisis: CrisisPaceConfig = CrisisPaceConfig()
+    rotation: float = Field(default=0.5, ge=0, le=10)
+    # An "are you OK?" unanswered this long goes to the connector queue for a phone call.
+    check_in_answer_within_min: int = Field(default=120, ge=5, le=24 * 60)
+
+    def policy(self) -> AlertPolicy:
+        return AlertPolicy(self.normal.pace(), self.crisis.pace(), self.rotation)
+
+    @property
+    def answer_within(self) -> timedelta:
+        return timedelta(minutes=self.check_in_answer_within_min)
 
 
 class GeocoderConfig(BaseModel):
@@ -154,6 +203,7 @@ class Settings(BaseSettings):
     live: LiveSettings = LiveSettings()
     trust: TrustConfig = TrustConfig()
     matching: MatchingConfig = MatchingConfig()
+    crisis: CrisisConfig = CrisisConfig()
     geocoder: GeocoderConfig = GeocoderConfig()
     read_model: ReadModelSettings = ReadModelSettings()
 
@@ -177,3 +227,9 @@ def get_settings() -> Settings:
 def webhook_policy(settings: Settings) -> WebhookPolicy:
     hosts = {h.strip().lower() for h in settings.webhook_allowed_hosts.split(",") if h.strip()}
     return WebhookPolicy(frozenset(hosts), production=settings.environment == "production")
+
+
+def alerting(settings: Settings) -> Alerting:
+    return Alerting(
+        settings.crisis.policy(), settings.trust.settings(), settings.matching.weights()
+    )

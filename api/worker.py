@@ -1,7 +1,7 @@
 """Background work, round after round: webhook deliveries, event reminders, lapsing matches,
-forgetting old idempotency keys, logging expiries for sync and pruning its log, and pruning
-the row-change stream. Run by `kith worker`, and inside `kith serve` unless it is told not
-to (`KITH_RUN_WORKER=false`).
+the next waves of alerts, forgetting old idempotency keys, logging expiries for sync and
+pruning its log, and pruning the row-change stream. Run by `kith worker`, and inside
+`kith serve` unless it is told not to (`KITH_RUN_WORKER=false`).
 Every job is safe to repeat and to run in several processes at once."""
 
 import asyncio
@@ -12,9 +12,16 @@ import time
 import httpx
 
 from api.db import Database
-from api.settings import Settings, webhook_policy
+from api.settings import Settings, alerting, webhook_policy
 from models.base import utcnow
-from services import idempotency, match_expiry, read_model_sync, sync_upkeep, webhook_delivery
+from services import (
+    alerts,
+    idempotency,
+    match_expiry,
+    read_model_sync,
+    sync_upkeep,
+    webhook_delivery,
+)
 from services import reminders as due
 
 logger = logging.getLogger("kith.worker")
@@ -32,6 +39,8 @@ async def one_round(
         await match_expiry.expire_due(
             session, utcnow(), settings.trust.settings(), settings.matching.weights()
         )
+    async with database.transaction() as session:
+        await alerts.send_due(session, utcnow(), alerting(settings))
     async with database.transaction() as session:
         await idempotency.prune(session, utcnow())
     async with database.transaction() as session:

@@ -11,15 +11,18 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
+import models.alerts  # noqa: F401
 import models.api_keys  # noqa: F401
 import models.assignments  # noqa: F401
 import models.assisted  # noqa: F401
 import models.audit  # noqa: F401
 import models.auth  # noqa: F401  (registers the tables on the metadata)
+import models.crises  # noqa: F401
 import models.devices  # noqa: F401
 import models.event_hosts  # noqa: F401
 import models.events  # noqa: F401
 import models.idempotency  # noqa: F401
+import models.match_feedback  # noqa: F401
 import models.matches  # noqa: F401
 import models.neighbourhoods  # noqa: F401
 import models.notifications  # noqa: F401
@@ -34,6 +37,7 @@ import models.trust  # noqa: F401
 import models.verifications  # noqa: F401
 import models.vouches  # noqa: F401
 import models.webhooks  # noqa: F401
+import models.welfare  # noqa: F401
 from models.base import UTCDateTime
 
 target_metadata = SQLModel.metadata

@@ -21,6 +21,8 @@ class AuditAction(StrEnum):
     role_changed = "role_changed"
     acted_for_resident = "acted_for_resident"
     assisted_resident_registered = "assisted_resident_registered"
+    crisis_started = "crisis_started"
+    crisis_ended = "crisis_ended"
 
 
 class AuditEntry(SQLModel, table=True):

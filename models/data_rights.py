@@ -8,12 +8,14 @@ from typing import Literal
 
 from sqlmodel import Field, SQLModel
 
+from models.alerts import AlertAnswer
 from models.api_keys import ApiKeyPublic
 from models.assisted import ConsentHow, ContactPreference
 from models.audit import AuditAction
 from models.categories import Category
 from models.devices import Platform
 from models.events import EventKind, EventStatus, RsvpAnswer
+from models.match_feedback import MatchFeeling
 from models.matches import MatchOrigin, MatchStatus, Reason
 from models.notifications import NotificationPublic
 from models.offers import OfferStatus
@@ -25,6 +27,7 @@ from models.ties import TieKind
 from models.trust import ResidentRef
 from models.verifications import VerificationKind
 from models.webhooks import WebhookPublic
+from models.welfare import CheckInBy, WelfareAnswer, WelfareSignupPublic
 
 EXPORT_FORMAT: Literal["kith-export/1"] = "kith-export/1"
 # One resident's data fits one document; a list past this many entries (years of
@@ -98,6 +101,12 @@ class ExportedMatchStep(SQLModel):
     )
 
 
+class ExportedMatchFeedback(SQLModel):
+    feeling: MatchFeeling
+    note: str | None
+    created_at: datetime
+
+
 class ExportedMatch(SQLModel):
     id: uuid.UUID
     request_id: uuid.UUID
@@ -115,6 +124,9 @@ class ExportedMatch(SQLModel):
     confirmed_at: datetime | None
     closed_at: datetime | None
     timeline: list[ExportedMatchStep]
+    your_feedback: ExportedMatchFeedback | None = Field(
+        default=None, description='Your private answer to "how did it go?": never shown to them.'
+    )
 
 
 class ExportedDisclosure(SQLModel):
@@ -213,6 +225,29 @@ class ExportedVerification(SQLModel):
     created_at: datetime
 
 
+class ExportedAlert(SQLModel):
+    """An alert you had about a request nearby, and what you answered."""
+
+    request_id: uuid.UUID
+    wave: int
+    along_tie: bool = Field(description="The requester knew you.")
+    sent_at: datetime
+    answer: AlertAnswer | None
+    answered_at: datetime | None
+    stood_down_at: datetime | None
+
+
+class ExportedWelfareCheck(SQLModel):
+    """An "are you OK?" in a crisis, and the answer (yours, or given for you after a call)."""
+
+    crisis_id: uuid.UUID
+    by: CheckInBy
+    asked_at: datetime
+    answer: WelfareAnswer | None
+    answered_at: datetime | None
+    request_id: uuid.UUID | None
+
+
 class ExportedConnectorRole(SQLModel):
     neighbourhood: NeighbourhoodRef
     appointed_at: datetime
@@ -283,3 +318,8 @@ class DataExport(SQLModel):
     neighbourhoods_made: list[NeighbourhoodRef]
     audit_about_you: list[ExportedAuditEntry]
     assistance: ExportedAssistance | None
+    alerts: list[ExportedAlert]
+    welfare_check_signup: WelfareSignupPublic | None = Field(
+        description="How you asked to be checked on in a crisis."
+    )
+    welfare_checks: list[ExportedWelfareCheck]

@@ -40,6 +40,30 @@ class RequestHealth(SQLModel):
     )
 
 
+class CrisisHealth(SQLModel):
+    """How the neighbourhood's network held up when it was needed, over the same 90 days."""
+
+    crises: int = Field(description="Times crisis mode was switched on.")
+    check_ins_asked: Shown = Field(description="'Are you OK?' asked, in every crisis.")
+    check_ins_answered: Shown = Field(description="Answered by the resident, or after a call.")
+    share_check_ins_answered: float | None
+    median_minutes_to_answer: float | None = Field(
+        description="From asking to an answer; null with fewer than 5 answers."
+    )
+    met_along_ties: Shown = Field(
+        description="Requests with a confirmed helper the requester already knew."
+    )
+    met_through_strangers: Shown = Field(description="Requests met by someone new to them.")
+    share_met_along_ties: float | None
+    median_minutes_to_first_yes: float | None = Field(
+        description="From a request opening to a helper's first yes, outside crisis mode; "
+        "null with fewer than 5."
+    )
+    median_minutes_to_first_yes_in_crisis: float | None = Field(
+        description="The same, for requests alerted at the crisis pace."
+    )
+
+
 class NeighbourhoodHealth(SQLModel):
     """The last 90 days unless said otherwise. Any count under 5 reads "fewer than 5"; a
     share is null when either of its counts is that small."""
@@ -55,6 +79,7 @@ class NeighbourhoodHealth(SQLModel):
     event_attendance: Shown = Field(description="Check-ins.")
     ties_formed_at_events: Shown = Field(description="New `met` ties between two residents.")
     requests: RequestHealth = Field(description="Requests opened in the last 90 days.")
+    crisis: CrisisHealth
 
 
 class OutreachEntry(SQLModel):

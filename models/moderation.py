@@ -32,13 +32,18 @@ class QueueItemKind(StrEnum):
     report = "report"
     verification_expiring = "verification_expiring"
     request_unmatched = "request_unmatched"
+    crisis_assignment = "crisis_assignment"  # crisis mode is on: plan a batch assignment
+    welfare_call = "welfare_call"  # a check-in to follow up by phone
 
 
 class QueueItem(SQLModel):
     """One thing waiting for a connector: enough to decide, and no more (never a home)."""
 
     kind: QueueItemKind
-    id: uuid.UUID = Field(description="The match, report, verification or request.")
+    id: uuid.UUID = Field(
+        description="The match, report, verification or request; the crisis, for "
+        "`crisis_assignment`; the check-in, for `welfare_call`."
+    )
     since: datetime = Field(description="How long it has waited: the queue is oldest first.")
     neighbourhood_id: uuid.UUID
     summary: str = Field(description="In plain words.")

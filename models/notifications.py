@@ -17,8 +17,13 @@ class NotificationKind(StrEnum):
     waitlist_place = "waitlist_place"
     host_invite = "host_invite"
     match_update = "match_update"
+    match_feedback = "match_feedback"  # "how did it go?" once a match is done
     report_update = "report_update"
     connection_ask = "connection_ask"
+    help_alert = "help_alert"
+    alert_stood_down = "alert_stood_down"
+    crisis_started = "crisis_started"
+    welfare_check = "welfare_check"
 
 
 class Notification(SQLModel, table=True):

@@ -62,6 +62,9 @@ class Resident(ResidentBase, table=True):
     skills: list[str] = Field(default_factory=list, sa_type=JSON)
     languages: list[str] = Field(default_factory=list, sa_type=JSON)
     weekly_help_cap: int = Field(default=3)
+    # Alerts (new requests nearby): off duty, none come; on duty, at most this many a day.
+    on_duty: bool = Field(default=True)
+    daily_alert_cap: int = Field(default=3)
     # Quiet hours, local to `timezone` ("22:00" to "07:00" wraps midnight): nobody is asked
     # to help then. Both null: none.
     quiet_from: str | None = Field(default=None, max_length=5)
@@ -131,6 +134,13 @@ class ResidentUpdate(SQLModel):
     weekly_help_cap: int | None = Field(
         default=None, ge=0, le=50, description="At most this many new matches a week."
     )
+    on_duty: bool | None = Field(
+        default=None,
+        description="Off duty: no alerts about new requests nearby (you may still offer).",
+    )
+    daily_alert_cap: int | None = Field(
+        default=None, ge=0, le=20, description="At most this many alerts in any 24 hours."
+    )
     quiet_hours: QuietHours | None = Field(
         default=None, description="When nobody may ask you for help; null removes them."
     )
@@ -181,6 +191,8 @@ class MePublic(ResidentBase):
     skills: list[str]
     languages: list[str]
     weekly_help_cap: int
+    on_duty: bool = Field(description="Alerts about new requests nearby come to you.")
+    daily_alert_cap: int = Field(description="At most this many alerts in any 24 hours.")
     quiet_hours: QuietHours | None
     timezone: str
     open_to_outreach: bool

@@ -23,7 +23,8 @@ from models.neighbourhoods import NeighbourhoodConnector
 from models.requests import HelpRequestCreate, HelpRequestPublic
 from models.residents import FINE_RESOLUTION, Resident
 from models.trust import ResidentRef
-from services import audit, authority, matches, neighbourhoods, requests
+from models.welfare import CheckInBy, WelfareSignupPublic, WelfareSignupPut
+from services import alerts, audit, authority, matches, neighbourhoods, requests, welfare
 from services.errors import NotFound
 from services.geocoding import Geocoder
 from services.posts import FeedKey, paginate
@@ -127,10 +128,14 @@ async def listing(
 
 
 async def ask_for_help(
-    session: AsyncSession, connector: Resident, resident_id: uuid.UUID, data: HelpRequestCreate
+    session: AsyncSession,
+    connector: Resident,
+    resident_id: uuid.UUID,
+    data: HelpRequestCreate,
+    alerting: alerts.Alerting,
 ) -> HelpRequestPublic:
     resident, where = await _assisted(session, connector, resident_id)
-    made = await requests.create(session, resident, data)
+    made = await requests.create(session, resident, data, alerting)
     await _acted(session, connector, resident, where, {"request_id": str(made.id)})
     return made
 
@@ -163,6 +168,17 @@ async def take_step(
         session, connector, resident, where, {"match_id": str(match.id), "step": step.value}
     )
     return match, resident
+
+
+async def check_on_them(
+    session: AsyncSession, connector: Resident, resident_id: uuid.UUID, data: WelfareSignupPut
+) -> WelfareSignupPublic:
+    """Ask for them to be checked on in a crisis: by a connector's call, as they have no
+    app. Audited as your act."""
+    resident, where = await _assisted(session, connector, resident_id)
+    made = await welfare.sign_up(session, resident, data.model_copy(update={"by": CheckInBy.call}))
+    await _acted(session, connector, resident, where, {"welfare_check": "by call"})
+    return made
 
 
 async def as_resident(

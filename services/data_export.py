@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.alerts import Alert
 from models.api_keys import ApiKey
 from models.assisted import AssistedResident
 from models.audit import AuditEntry
@@ -16,19 +17,24 @@ from models.auth import RefreshToken
 from models.base import utcnow
 from models.data_rights import (
     DataExport,
+    ExportedAlert,
     ExportedApiKey,
     ExportedAssistance,
     ExportedAuditEntry,
     ExportedCalendarFeed,
     ExportedConnectorRole,
     ExportedDevice,
+    ExportedMatch,
+    ExportedMatchFeedback,
     ExportedOffer,
     ExportedRequest,
     ExportedSignIn,
     ExportedVerification,
+    ExportedWelfareCheck,
 )
 from models.devices import Device
 from models.events import CalendarFeed
+from models.match_feedback import MatchFeedback
 from models.neighbourhoods import Neighbourhood, NeighbourhoodConnector
 from models.notifications import Notification
 from models.offers import Offer
@@ -38,6 +44,7 @@ from models.residents import NeighbourhoodRef, Resident
 from models.trust import ResidentRef
 from models.verifications import Verification
 from models.webhooks import WebhookEndpoint, WebhookPublic
+from models.welfare import WelfareCheck, WelfareSignup, WelfareSignupPublic
 from services import data_export_shared as shared
 from services import notifications, residents
 
@@ -52,6 +59,7 @@ EXPORTED: dict[str, str] = {
     "match.requester_id": "matches",
     "match.helper_id": "matches",
     "match_change.by": "matches",
+    "match_feedback.resident_id": "matches",  # your answers to "how did it go?", on each match
     "disclosure.subject_id": "disclosures_of_you",
     "disclosure.viewer_id": "disclosures_to_you",
     "tie.resident_id": "ties",
@@ -75,6 +83,9 @@ EXPORTED: dict[str, str] = {
     "neighbourhood.created_by": "neighbourhoods_made",
     "audit_entry": "audit_about_you",
     "assisted_resident.resident_id": "assistance",
+    "alert.helper_id": "alerts",
+    "welfare_signup.resident_id": "welfare_check_signup",
+    "welfare_check.resident_id": "welfare_checks",
 }
 
 # What stays out, and why: safeguarding, other people's choices, secrets, or no person.
@@ -102,6 +113,12 @@ LEFT_OUT: dict[str, str] = {
     "webhook_delivery": "messages to integrators: ids only, never content",
     "neighbourhood_cell": "the cells of neighbourhood areas: places, not people",
     "event_occurrence_change": "cancelled or moved occurrences of events: no person",
+    "request_alerting": "where a request's waves of alerts stand: no person (your requests "
+    "are in `requests`, alerts you had in `alerts`)",
+    "crisis.started_by": "crisis mode you switched on as a connector: a neighbourhood's "
+    "state, and the switch is in the audit log",
+    "crisis.ended_by": "crisis mode you switched off as a connector: as above",
+    "welfare_check.answered_for_by": "check-ins you answered for others as a connector: theirs",
 }
 
 
@@ -127,7 +144,7 @@ async def export(session: AsyncSession, resident: Resident) -> DataExport:
             HelpRequest.created_at,
             copied(ExportedRequest),
         ),
-        matches=await shared.matches(read),
+        matches=await _with_your_feedback(read, await shared.matches(read)),
         disclosures_of_you=disclosures_of_you,
         disclosures_to_you=disclosures_to_you,
         ties=await shared.ties(read),
@@ -172,7 +189,23 @@ async def export(session: AsyncSession, resident: Resident) -> DataExport:
         ),
         audit_about_you=await _audit_about_you(read),
         assistance=await _assistance(read),
+        alerts=await read.own(
+            "alerts", Alert, Alert.helper_id, Alert.sent_at, copied(ExportedAlert)
+        ),
+        welfare_check_signup=await _welfare_signup(read),
+        welfare_checks=await read.own(
+            "welfare_checks",
+            WelfareCheck,
+            WelfareCheck.resident_id,
+            WelfareCheck.asked_at,
+            copied(ExportedWelfareCheck),
+        ),
     )
+
+
+async def _welfare_signup(read: shared.Sections) -> WelfareSignupPublic | None:
+    signup = await read.session.get(WelfareSignup, read.me)
+    return shared.copied(WelfareSignupPublic)(signup) if signup else None
 
 
 async def _sign_ins(read: shared.Sections) -> list[ExportedSignIn]:
@@ -193,6 +226,17 @@ async def _sign_ins(read: shared.Sections) -> list[ExportedSignIn]:
         ExportedSignIn(started_at=s, last_refreshed_at=last, expires_at=exp, ended_at=end)
         for s, last, exp, end in rows
     ]
+
+
+async def _with_your_feedback(
+    read: shared.Sections, matches: list[ExportedMatch]
+) -> list[ExportedMatch]:
+    """Your own answers only: the other side's are never shown to you."""
+    rows = await read.session.exec(
+        select(MatchFeedback).where(MatchFeedback.resident_id == read.me)
+    )
+    yours = {f.match_id: shared.copied(ExportedMatchFeedback)(f) for f in rows.all()}
+    return [m.model_copy(update={"your_feedback": yours.get(m.id)}) for m in matches]
 
 
 def _device(d: Device) -> ExportedDevice:

@@ -8,27 +8,26 @@ others is kept for the others, without their words, name or email:
 - open matches end kindly, the other side told without being told who; posts are withdrawn
   and their words removed; ties, vouches, connections, blocks and event answers go;
 - devices, API keys acting as them, refresh tokens (so every sign-in ends), the calendar
-  feed, notifications, checks, roles and cached answers go;
+  feed, notifications, answers to "how did it go?", the wish to be checked on in a crisis,
+  checks, roles and cached answers go;
 - where Kith copied their name into someone else's data (a notification "Rosa would like to
   connect", a match reason "you both know Rosa", a cached answer), or where others' words
-  about them sit in records linked to them (a report, a thank-you note, an audit reason),
-  their name and email are replaced. Mentions of them in unrelated free text (someone
-  else's post, say) are those people's words and are left alone.
+  about them sit in records linked to them (a report, a thank-you note, the other side's
+  "how did it go?", an audit reason), their name and email are replaced. Mentions of them
+  in unrelated free text (someone else's post, say) are those people's words and are left
+  alone.
 """
 
-import json
-import re
 import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Text, case, cast, delete, func, update
+from sqlalchemy import case, delete, func, update
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.api_keys import ApiKey
 from models.assisted import AssistedResident
-from models.audit import AuditEntry
 from models.auth import RefreshToken
 from models.base import DEFAULT_TIMEZONE, utcnow
 from models.devices import Device
@@ -47,56 +46,23 @@ from models.trust import Block, Connection
 from models.verifications import Verification
 from models.vouches import Vouch
 from models.webhooks import WebhookEndpoint
-from services import audit, auth, bulk, changes, events, rsvps, suspensions
+from models.welfare import WelfareSignup
+from services import (
+    auth,
+    bulk,
+    changes,
+    events,
+    match_feedback,
+    redaction,
+    rsvps,
+    suspensions,
+)
 from services.auth import TokenSettings
 from services.errors import SignInAgain
+from services.redaction import FORMER_NAME, Redactor
 
 RECENT_SIGN_IN = timedelta(minutes=10)
-FORMER_NAME = "Former neighbour"
 REMOVED_TITLE = "(removed)"
-_FORMER = "a former neighbour"
-_NO_EMAIL = "[email removed]"
-_MATCH_KEY = len("match:") + 36  # a match notice's dedupe key starts "match:<id>"
-
-
-class Redactor:
-    """Takes one resident's name and email out of text and JSON. The name goes only as a
-    whole word ("Al" leaves "Always" alone); copies Kith made of their post titles go too."""
-
-    def __init__(self, resident: Resident) -> None:
-        self.id = str(resident.id)
-        self.name = resident.display_name
-        self.email = resident.email
-        self._name = re.compile(rf"(?<!\w){re.escape(self.name)}(?!\w)", re.IGNORECASE)
-        self._email = re.compile(re.escape(self.email), re.IGNORECASE)
-        self.titles: dict[str, str] = {}  # their old post and event titles, and what replaced them
-
-    def words(self, text: str) -> str:
-        """Someone's own words: only the name and email change."""
-        text = self._email.sub(_NO_EMAIL, text)
-        return self._name.sub(lambda m: _FORMER.capitalize() if m.start() == 0 else _FORMER, text)
-
-    def copy(self, text: str) -> str:
-        """Text Kith wrote from their data (a notice naming their request): titles change too."""
-        for old, new in self.titles.items():
-            text = text.replace(old, new)
-        return self.words(text)
-
-    def json(self, value: Any, copied: bool = False) -> Any:
-        if isinstance(value, dict):
-            out = {k: self.json(v, copied) for k, v in value.items()}
-            if out.get("id") == self.id and "display_name" in out:  # a ResidentRef of theirs
-                out["display_name"] = FORMER_NAME
-            return out
-        if isinstance(value, list):
-            return [self.json(v, copied) for v in value]
-        if isinstance(value, str):
-            return self.copy(value) if copied else self.words(value)
-        return value
-
-    def stored_json_fragment(self) -> str:
-        """The name as it appears inside a stored JSON document (non-ASCII escaped)."""
-        return json.dumps(self.name)[1:-1]
 
 
 async def erase_me(
@@ -127,7 +93,8 @@ async def erase(session: AsyncSession, resident: Resident) -> None:
     await rsvps.withdraw_all(session, me)
     await _remove_ties(session, me)
     await _remove_own(session, me, redactor)
-    await _redact_copies(session, me, linked, redactor)
+    await match_feedback.forget(session, me, redactor.words)
+    await redaction.redact_copies(session, me, linked, redactor)
     _scrub(resident)
     session.add(resident)
     await session.flush()
@@ -293,6 +260,7 @@ async def _remove_own(session: AsyncSession, me: uuid.UUID, redactor: Redactor) 
         (NeighbourhoodConnector, NeighbourhoodConnector.resident_id),
         (AssistedResident, AssistedResident.resident_id),
         (CheckIn, CheckIn.resident_id),
+        (WelfareSignup, WelfareSignup.resident_id),
     ]
     for model, owner in owned:
         await session.exec(delete(model).where(col(owner) == me))
@@ -304,88 +272,6 @@ async def _remove_own(session: AsyncSession, me: uuid.UUID, redactor: Redactor) 
     for endpoint in made.all():
         endpoint.description = redactor.words(endpoint.description)
         session.add(endpoint)
-
-
-async def _redact_copies(
-    session: AsyncSession, me: uuid.UUID, linked: set[uuid.UUID], redactor: Redactor
-) -> None:
-    await _redact_notifications(session, me, linked, redactor)
-    fragment = redactor.stored_json_fragment()
-    # "you both know <name>": written into the reasons of matches between two others.
-    reasons = await session.exec(
-        select(Match).where(cast(Match.reasons, Text).icontains(fragment, autoescape=True))
-    )
-    for match in reasons.all():
-        match.reasons = redactor.json(match.reasons)
-        session.add(match)
-    # Cached answers to others' creates that show them (a match, a connection ask).
-    cached = await session.exec(
-        select(IdempotencyRecord).where(
-            cast(IdempotencyRecord.response, Text).contains(redactor.id, autoescape=True)
-        )
-    )
-    for record in cached.all():
-        record.response = redactor.json(record.response, copied=True)
-        session.add(record)
-    # Occasions of others' ties, taken from the titles of events they hosted.
-    contexts = await session.exec(
-        select(Tie).where(col(Tie.context).icontains(redactor.name, autoescape=True))
-    )
-    for tie in contexts.all():
-        tie.context = redactor.copy(tie.context or "")[:120]
-        session.add(tie)
-    about = or_(
-        col(Report.reporter_id) == me,
-        col(Report.concerns_id) == me,
-        bulk.among(session, Report.subject_id, linked),
-    )
-    for report in (await session.exec(select(Report).where(about))).all():
-        report.details = redactor.words(report.details)
-        report.action = redactor.words(report.action)
-        session.add(report)
-    entries = await session.exec(
-        select(AuditEntry).where(
-            or_(col(AuditEntry.actor_id) == me, bulk.among(session, AuditEntry.subject_id, linked))
-        )
-    )
-    for entry in entries.all():
-        reason, before, after = (
-            redactor.words(entry.reason), redactor.json(entry.before), redactor.json(entry.after)
-        )  # fmt: skip
-        if (reason, before, after) != (entry.reason, entry.before, entry.after):
-            audit.redact(entry, reason, before, after)
-            session.add(entry)
-
-
-async def _redact_notifications(
-    session: AsyncSession, me: uuid.UUID, linked: set[uuid.UUID], redactor: Redactor
-) -> None:
-    """Others' notices that name them (an ask to connect, an invitation to co-host, a
-    suggested helper) or quote their request (each notice about a match with them)."""
-    match_keys = [f"match:{i}" for i in linked]
-    naming = await session.exec(
-        select(Notification)
-        .where(col(Notification.resident_id) != me)
-        .where(
-            or_(
-                col(Notification.title).icontains(redactor.name, autoescape=True),
-                func.substr(Notification.dedupe_key, 1, _MATCH_KEY).in_(match_keys),
-            )
-        )
-    )
-    ids = {str(i) for i in linked}
-    for notification in naming.all():
-        mentioned = set(_UUID.findall(notification.dedupe_key + json.dumps(notification.data)))
-        if not mentioned & ids:
-            continue  # another person of the same name
-        title = redactor.copy(notification.title)
-        data = redactor.json(notification.data, copied=True)
-        if (title, data) != (notification.title, notification.data):
-            notification.title, notification.data = title, data
-            session.add(notification)
-
-
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def _scrub(resident: Resident) -> None:
@@ -401,6 +287,7 @@ def _scrub(resident: Resident) -> None:
     resident.open_to_outreach = False
     resident.is_admin = False
     resident.weekly_help_cap = 0
+    resident.on_duty = False
     resident.status = ResidentStatus.erased
     resident.version += 1
     resident.updated_at = utcnow()

@@ -12,6 +12,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import Page, utcnow
+from models.categories import Category
 from models.events import CheckIn, Event
 from models.health import (
     NeighbourhoodHealth,
@@ -22,13 +23,12 @@ from models.health import (
     shown,
 )
 from models.matches import Match
-from models.neighbourhoods import NeighbourhoodCell, NeighbourhoodConnector
+from models.neighbourhoods import NeighbourhoodConnector
 from models.requests import HelpRequest, RequestStatus
 from models.residents import Resident, ResidentStatus
 from models.ties import Tie, TieKind
-from services import bulk, geo
+from services import bulk, crisis_health, neighbourhoods
 from services.errors import NotFound
-from services.neighbourhoods import AREA_RESOLUTION
 from services.posts import FeedKey, paginate
 
 WINDOW = timedelta(days=90)
@@ -42,36 +42,23 @@ async def _area(
     connects = await session.get(NeighbourhoodConnector, (neighbourhood_id, viewer.id))
     if connects is None and not (admins and viewer.is_admin):
         raise NotFound("No such neighbourhood.")
-    cells = set(
-        (
-            await session.exec(
-                select(NeighbourhoodCell.cell).where(
-                    NeighbourhoodCell.neighbourhood_id == neighbourhood_id
-                )
-            )
-        ).all()
-    )
+    cells = await neighbourhoods.area_of(session, neighbourhood_id)
     if not cells:
         raise NotFound("No such neighbourhood.")
     return cells
-
-
-def _searched(area: set[str]) -> list[str]:
-    """The area's cells and their coarse parents, where coarse-located people and posts sit."""
-    return sorted(area | {geo.at_resolution(c, AREA_RESOLUTION - 1) for c in area})
-
-
-def _inside(area: set[str], cell: str | None) -> bool:
-    return cell is not None and geo.at_resolution(cell, AREA_RESOLUTION) in area
 
 
 async def _people(session: AsyncSession, area: set[str]) -> dict[uuid.UUID, tuple[str, bool]]:
     rows = await session.exec(
         select(Resident.id, Resident.display_name, Resident.home_cell, Resident.open_to_outreach)
         .where(Resident.status == ResidentStatus.active)
-        .where(col(Resident.home_cell).in_(_searched(area)))
+        .where(col(Resident.home_cell).in_(neighbourhoods.searched(area)))
     )
-    return {rid: (name, open_) for rid, name, cell, open_ in rows.all() if _inside(area, cell)}
+    return {
+        rid: (name, open_)
+        for rid, name, cell, open_ in rows.all()
+        if neighbourhoods.inside(area, cell)
+    }
 
 
 async def _tie_counts(session: AsyncSession, people: set[uuid.UUID]) -> dict[uuid.UUID, int]:
@@ -114,7 +101,8 @@ async def health(
     with_one = sum(1 for p in people if ties.get(p, 0) >= 1)
     with_three = sum(1 for p in people if ties.get(p, 0) >= 3)
     held, attendance = await _events(session, area, now)
-    requests = await _requests(session, area, now)
+    opened = await _opened(session, area, now)
+    requests = await _requests(session, opened, now)
     return NeighbourhoodHealth(
         neighbourhood_id=neighbourhood_id,
         residents=shown(len(people)),
@@ -127,7 +115,11 @@ async def health(
         event_attendance=shown(attendance),
         ties_formed_at_events=shown(await _met_lately(session, people, now)),
         requests=requests,
-    )
+        crisis=await crisis_health.figures(
+            session, neighbourhood_id, {rid: at for rid, (_, _, at) in opened.items()},
+            now - WINDOW,
+        ),
+    )  # fmt: skip
 
 
 async def _events(session: AsyncSession, area: set[str], now: datetime) -> tuple[int, int]:
@@ -154,7 +146,10 @@ async def _met_lately(session: AsyncSession, people: set[uuid.UUID], now: dateti
     return len({frozenset(pair) for pair in rows.all()})
 
 
-async def _requests(session: AsyncSession, area: set[str], now: datetime) -> RequestHealth:
+async def _opened(
+    session: AsyncSession, area: set[str], now: datetime
+) -> dict[uuid.UUID, tuple[Category, RequestStatus, datetime]]:
+    """The area's requests opened in the window: category, status, when."""
     connection = await session.connection()
     rows = await connection.execute(
         select_columns(
@@ -165,10 +160,17 @@ async def _requests(session: AsyncSession, area: set[str], now: datetime) -> Req
             col(HelpRequest.created_at),
         )
         .where(col(HelpRequest.created_at) >= now - WINDOW)
-        .where(col(HelpRequest.cell).in_(_searched(area)))
+        .where(col(HelpRequest.cell).in_(neighbourhoods.searched(area)))
     )
-    opened = {rid: (cat, status, at) for rid, cell, cat, status, at in rows.all()
-              if _inside(area, cell)}  # fmt: skip
+    return {rid: (cat, status, at) for rid, cell, cat, status, at in rows.all()
+            if neighbourhoods.inside(area, cell)}  # fmt: skip
+
+
+async def _requests(
+    session: AsyncSession,
+    opened: dict[uuid.UUID, tuple[Category, RequestStatus, datetime]],
+    now: datetime,
+) -> RequestHealth:
     first_confirmed: dict[uuid.UUID, datetime] = {}
     if opened:
         confirmed = await session.exec(

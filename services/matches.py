@@ -34,6 +34,7 @@ from models.residents import Resident
 from models.ties import TieKind
 from models.webhooks import WebhookEventType
 from services import (
+    alerts,
     candidates,
     locks,
     neighbourhoods,
@@ -157,6 +158,8 @@ async def propose(
     if first == MatchStatus.accepted:
         match.accepted_at = now
     await record(session, match, first, actor.id)
+    if volunteering:  # a yes, even while a connector reviews it
+        await alerts.said_yes(session, request, helper_id, now)
     await webhooks.emit(
         session, WebhookEventType.match_proposed, match_id=match.id, request_id=request.id
     )
@@ -257,6 +260,7 @@ async def accept(
     match.helper_contact = data.contact
     match.expires_at = answer_by(request, match.accepted_at)
     await record(session, match, MatchStatus.accepted, (by or actor).id)
+    await alerts.said_yes(session, request, match.helper_id, match.accepted_at)
     title = f"A neighbour can help with: {request.title}. Confirm to share details."
     await tell(session, match.requester_id, match, "accepted", title)
     return match
@@ -342,7 +346,19 @@ async def complete(
     await tell(
         session, _other_side(match, actor), match, "completed", f"Marked as done: {request.title}."
     )
+    await _ask_how_it_went(session, match, request)
     return match
+
+
+async def _ask_how_it_went(session: AsyncSession, match: Match, request: HelpRequest) -> None:
+    """A private "how did it go?" to each side, once (services/match_feedback.py takes the
+    answer). The key starts `match:<id>`, so erasure finds it with the match's other notices."""
+    for side, who in (("helper", match.helper_id), ("requester", match.requester_id)):
+        await notifications.notify(
+            session, [who], NotificationKind.match_feedback, f"match:{match.id}:feedback:{side}",
+            f"How did it go? {request.title}",
+            {"match_id": str(match.id), "request_id": str(match.request_id)},
+        )  # fmt: skip
 
 
 async def cancel(

@@ -8,6 +8,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import Page, utcnow
+from models.crises import Crisis
 from models.matches import Match, MatchStatus
 from models.moderation import QueueItem, QueueItemKind
 from models.neighbourhoods import NeighbourhoodCell, NeighbourhoodConnector
@@ -15,7 +16,8 @@ from models.reports import Report, ReportStatus
 from models.requests import HelpRequest, RequestStatus, Urgency
 from models.residents import Resident
 from models.verifications import BADGE_LABELS, Verification
-from services import geo
+from models.welfare import CheckInBy
+from services import crisis_state, geo, welfare
 from services.errors import NotFound
 from services.neighbourhoods import AREA_RESOLUTION
 from services.posts import FeedKey, paginate
@@ -128,19 +130,32 @@ async def _expiring(session: AsyncSession, areas: _Areas, now: datetime) -> list
     return items
 
 
-async def _unmatched(session: AsyncSession, areas: _Areas, now: datetime) -> list[QueueItem]:
+def _waited(urgent: bool, in_crisis: bool) -> timedelta:
+    """How long a request waits for a helper before a connector is asked to step in: in a
+    crisis, an urgent one does not wait at all."""
+    if urgent:
+        return timedelta(0) if in_crisis else URGENT_UNMATCHED_AFTER
+    return UNMATCHED_AFTER
+
+
+async def _unmatched(
+    session: AsyncSession, areas: _Areas, now: datetime, crises: dict[uuid.UUID, Crisis]
+) -> list[QueueItem]:
+    soonest = min(_waited(True, bool(crises)), URGENT_UNMATCHED_AFTER)
     rows = await session.exec(
         select(HelpRequest)
         .where(HelpRequest.status == RequestStatus.open, col(HelpRequest.expires_at) > now)
-        .where(col(HelpRequest.created_at) <= now - URGENT_UNMATCHED_AFTER)
+        .where(col(HelpRequest.created_at) <= now - soonest)
         .where(col(HelpRequest.cell).in_(areas.cells()))
     )
     items = []
     for request in rows.all():
         urgent = request.urgency == Urgency.urgent
-        waited = URGENT_UNMATCHED_AFTER if urgent else UNMATCHED_AFTER
         area = areas.of(request.cell)
-        if area is None or request.created_at > now - waited:
+        if area is None:
+            continue
+        waited = _waited(urgent, area in crises)
+        if request.created_at > now - waited:
             continue
         items.append(
             QueueItem(
@@ -157,16 +172,61 @@ async def _unmatched(session: AsyncSession, areas: _Areas, now: datetime) -> lis
     return items
 
 
+def _batches(crises: dict[uuid.UUID, Crisis]) -> list[QueueItem]:
+    return [
+        QueueItem(
+            kind=QueueItemKind.crisis_assignment,
+            id=crisis.id,
+            since=crisis.started_at,
+            neighbourhood_id=area,
+            summary="Crisis mode is on: plan a batch assignment of helpers to every open "
+            f"request (POST /v1/neighbourhoods/{area}/assignments). {crisis.reason}"[:500],
+            urgent=True,
+        )
+        for area, crisis in crises.items()
+    ]
+
+
+async def _calls(
+    session: AsyncSession, areas: _Areas, crises: dict[uuid.UUID, Crisis], now: datetime,
+    answer_within: timedelta,
+) -> list[QueueItem]:  # fmt: skip
+    due = await welfare.to_call(session, [c.id for c in crises.values()], now, answer_within)
+    return [
+        QueueItem(
+            kind=QueueItemKind.welfare_call,
+            id=call.check_id,
+            since=call.due_since,
+            neighbourhood_id=area,
+            summary=f"Call {call.display_name}: "
+            + ("they asked for a phone call" if call.by == CheckInBy.call else "no answer yet")
+            + " to 'are you OK?'",
+            urgent=True,
+            subject_id=call.resident_id,
+        )
+        for call in due
+        if (area := areas.of(call.home_cell)) is not None
+    ]
+
+
 async def queue(
-    session: AsyncSession, connector: Resident, cursor: str | None, limit: int
+    session: AsyncSession,
+    connector: Resident,
+    cursor: str | None,
+    limit: int,
+    answer_within: timedelta,
 ) -> Page[QueueItem]:
+    """`answer_within`: how long an "are you OK?" waits for an answer before a call."""
     areas = await _areas(session, connector)
     now = utcnow()
+    crises = await crisis_state.live_in(session, areas.ids, now)
     items = (
-        await _reviews(session, areas)
+        _batches(crises)
+        + await _calls(session, areas, crises, now, answer_within)
+        + await _reviews(session, areas)
         + await _reports(session, areas)
         + await _expiring(session, areas, now)
-        + await _unmatched(session, areas, now)
+        + await _unmatched(session, areas, now, crises)
     )
     keyed = [(FeedKey(0, item.since.timestamp(), f"{item.kind}/{item.id}"), item) for item in items]
     page, next_cursor = paginate(keyed, cursor, limit)

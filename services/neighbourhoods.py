@@ -187,3 +187,31 @@ async def require_inside(session: AsyncSession, neighbourhood_id: uuid.UUID, cel
     )
     if inside is None:
         raise Forbidden("This API key works only within its neighbourhood.")
+
+
+async def area_of(session: AsyncSession, neighbourhood_id: uuid.UUID) -> set[str]:
+    """The neighbourhood's cells (empty for no such neighbourhood)."""
+    rows = await session.exec(
+        select(NeighbourhoodCell.cell).where(NeighbourhoodCell.neighbourhood_id == neighbourhood_id)
+    )
+    return set(rows.all())
+
+
+def searched(area: set[str]) -> list[str]:
+    """The area's cells and their coarse parents, where coarse-located people and posts sit."""
+    return sorted(area | {geo.at_resolution(c, AREA_RESOLUTION - 1) for c in area})
+
+
+def inside(area: set[str], cell: str | None) -> bool:
+    """Whether a cell (fine or coarse) belongs to the area, as membership is decided."""
+    return cell is not None and geo.at_resolution(cell, AREA_RESOLUTION) in area
+
+
+async def residents_in(session: AsyncSession, area: set[str]) -> list[uuid.UUID]:
+    """The active residents living in the area."""
+    rows = await session.exec(
+        select(Resident.id, Resident.home_cell)
+        .where(col(Resident.home_cell).in_(searched(area)))
+        .where(Resident.status == ResidentStatus.active)
+    )
+    return [resident for resident, cell in rows.all() if inside(area, cell)]

@@ -19,6 +19,7 @@ from services.errors import NotFound
 # session.info: the residents this transaction stored a notification for. The api layer
 # wakes their live streams once it commits (api/live.py); services never send anything.
 NOTIFIED = "kith.notifications.notified"
+CHUNK = 2000
 
 
 async def notify(
@@ -46,19 +47,24 @@ async def notify(
         }
         for resident_id in residents
     ]
-    result = await session.exec(
-        insert.values(rows)
-        .on_conflict_do_nothing(index_elements=["resident_id", "dedupe_key"])
-        .returning(col(Notification.id), col(Notification.resident_id))
-    )
-    made = list(result.all())
+    made: list[tuple[uuid.UUID, uuid.UUID]] = []
+    # In chunks: a crisis tells a whole neighbourhood at once, and a statement takes at most
+    # 32,767 arguments through asyncpg (and 32,766 in many SQLite builds).
+    for start in range(0, len(rows), CHUNK):
+        result = await session.exec(
+            insert.values(rows[start : start + CHUNK])
+            .on_conflict_do_nothing(index_elements=["resident_id", "dedupe_key"])
+            .returning(col(Notification.id), col(Notification.resident_id))
+        )
+        made += [(notification_id, resident_id) for notification_id, resident_id in result.all()]
     session.info.setdefault(NOTIFIED, set()).update(resident_id for _, resident_id in made)
-    for notification_id, resident_id in made:  # for the integrator's push gateway: ids only
+    for notification_id, _ in made:
         changes.note(session, SyncKind.notification, notification_id)
-        await webhooks.emit(
-            session, WebhookEventType.notification_created,
-            notification_id=notification_id, resident_id=resident_id,
-        )  # fmt: skip
+    await webhooks.emit_each(  # for the integrator's push gateway: ids only
+        session,
+        WebhookEventType.notification_created,
+        [{"notification_id": n, "resident_id": r} for n, r in made],
+    )
     return len(made)
 
 

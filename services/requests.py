@@ -22,7 +22,7 @@ from models.requests import (
 )
 from models.residents import Resident
 from models.webhooks import WebhookEventType
-from services import feeds, post_edits, posts, webhooks
+from services import alerts, feeds, post_edits, posts, webhooks
 from services.errors import InvalidInput
 from services.posts import VersionMatch
 
@@ -81,8 +81,9 @@ def _needed_by(value: datetime | None) -> datetime | None:
 
 
 async def create(
-    session: AsyncSession, owner: Resident, data: HelpRequestCreate
+    session: AsyncSession, owner: Resident, data: HelpRequestCreate, alerting: alerts.Alerting
 ) -> HelpRequestPublic:
+    """Post it, and send its first wave of alerts."""
     request = HelpRequest(
         owner_id=owner.id,
         category=data.category,
@@ -101,6 +102,7 @@ async def create(
     session.add(request)
     await session.flush()
     await webhooks.emit(session, WebhookEventType.request_created, request_id=request.id)
+    await alerts.begin(session, request, request.created_at, alerting)
     return public(request, owner, owner)
 
 
@@ -135,6 +137,7 @@ async def cancel(
     request = await post_edits.owned(session, HelpRequest, owner, request_id, NOUN)
     values: dict[str, object] = {"status": RequestStatus.cancelled}
     await post_edits.write(session, request, if_match, values, NOUN)
+    await alerts.request_closed(session, request, utcnow())
 
 
 async def browse(

@@ -137,6 +137,8 @@ async def me(session: AsyncSession, resident: Resident) -> MePublic:
         skills=resident.skills,
         languages=resident.languages,
         weekly_help_cap=resident.weekly_help_cap,
+        on_duty=resident.on_duty,
+        daily_alert_cap=resident.daily_alert_cap,
         quiet_hours=quiet_hours(resident),
         timezone=resident.timezone,
         open_to_outreach=resident.open_to_outreach,

@@ -115,19 +115,33 @@ def message_id(delivery: WebhookDelivery) -> str:
 
 async def emit(session: AsyncSession, event_type: WebhookEventType, **ids: Any) -> None:
     """Queue a delivery to every live endpoint subscribed to this type. `ids` are ids only."""
-    endpoints = (
-        await session.exec(
-            select(WebhookEndpoint).where(col(WebhookEndpoint.disabled_at).is_(None))
-        )
-    ).all()
+    await emit_each(session, event_type, [ids])
+
+
+async def emit_each(
+    session: AsyncSession, event_type: WebhookEventType, events: list[dict[str, Any]]
+) -> None:
+    """`emit` for many events of one type (one per notification of a crisis alert to a whole
+    neighbourhood, say), reading the endpoints once."""
+    endpoints = [
+        endpoint
+        for endpoint in (
+            await session.exec(
+                select(WebhookEndpoint).where(col(WebhookEndpoint.disabled_at).is_(None))
+            )
+        ).all()
+        if event_type.value in endpoint.event_types
+    ]
+    if not endpoints:
+        return
     now = utcnow()
-    payload: dict[str, object] = {
-        "type": event_type.value,
-        "timestamp": now.isoformat(),
-        "data": {name: str(value) for name, value in ids.items()},
-    }
-    for endpoint in endpoints:
-        if event_type.value in endpoint.event_types:
+    for ids in events:
+        payload: dict[str, object] = {
+            "type": event_type.value,
+            "timestamp": now.isoformat(),
+            "data": {name: str(value) for name, value in ids.items()},
+        }
+        for endpoint in endpoints:
             session.add(
                 WebhookDelivery(
                     endpoint_id=endpoint.id,

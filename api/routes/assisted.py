@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from api.deps import (
+    AlertingDep,
     CurrentResident,
     GeocoderDep,
     IdempotencyKey,
@@ -22,6 +23,7 @@ from models.assisted import (
 from models.base import Page
 from models.matches import MatchPublic, MatchStatus
 from models.requests import HelpRequestCreate, HelpRequestPublic
+from models.welfare import WelfareSignupPublic, WelfareSignupPut
 from services import assisted, idempotency, match_views
 
 router = APIRouter(prefix="/v1/assisted-residents", tags=["assisted"])
@@ -65,14 +67,25 @@ async def ask_for_help(
     data: HelpRequestCreate,
     resident: CurrentResident,
     session: SessionDep,
+    alerting: AlertingDep,
     idempotency_key: IdempotencyKey = None,
 ) -> HelpRequestPublic:
-    """Post a request for them. Audited as your act."""
+    """Post a request for them (its alerts go out as for anyone's). Audited as your act."""
     made, _ = await idempotency.once(
         session, resident.id, idempotency_key, f"assisted-ask:{resident_id}", data,
-        lambda: assisted.ask_for_help(session, resident, resident_id, data), HelpRequestPublic,
+        lambda: assisted.ask_for_help(session, resident, resident_id, data, alerting),
+        HelpRequestPublic,
     )  # fmt: skip
     return made
+
+
+@router.put("/{resident_id}/welfare-check", responses=problems(401, 404, 422))
+async def check_on_them(
+    resident_id: uuid.UUID, data: WelfareSignupPut, resident: CurrentResident, session: SessionDep
+) -> WelfareSignupPublic:
+    """Ask for them to be checked on when crisis mode starts where they live: you (or
+    another connector) will be asked to call them. Audited as your act."""
+    return await assisted.check_on_them(session, resident, resident_id, data)
 
 
 @router.get("/{resident_id}/matches", responses=problems(401, 404, 422))

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import CurrentResident, SessionDep
+from api.deps import CurrentResident, SessionDep, SettingsDep
 from api.errors import problems
 from models.base import Page
 from models.moderation import MatchReviewed, QueueItem, ReviewDecision
@@ -18,13 +18,17 @@ router = APIRouter(prefix="/v1/moderation", tags=["moderation"])
 async def queue(
     resident: CurrentResident,
     session: SessionDep,
+    settings: SettingsDep,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Page[QueueItem]:
     """For connectors: matches waiting for review, open reports, checks expiring within 30
-    days, and requests with no helper after 24 hours (2 when urgent), across your
-    neighbourhoods, oldest first."""
-    return await moderation_queue.queue(session, resident, cursor, limit)
+    days, and requests with no helper after 24 hours (2 when urgent; at once when urgent in
+    crisis mode), across your neighbourhoods, oldest first. In crisis mode also: the batch
+    assignment to plan, and welfare check-ins to follow up by phone."""
+    return await moderation_queue.queue(
+        session, resident, cursor, limit, settings.crisis.answer_within
+    )
 
 
 @router.post("/matches/{match_id}/approve", responses=problems(401, 404, 409, 422))

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from api.conditional import IfMatch, set_etag
 from api.deps import (
+    AlertingDep,
     FeedSessionDep,
     IdempotencyKey,
     KeyNeighbourhood,
@@ -31,6 +32,7 @@ async def create(
     session: SessionDep,
     response: Response,
     limited_to: KeyNeighbourhood,
+    alerting: AlertingDep,
     idempotency_key: IdempotencyKey = None,
 ) -> HelpRequestPublic:
     """Ask for help. It is placed at your home cell unless you give another point. Send an
@@ -46,7 +48,7 @@ async def create(
         idempotency_key,
         "requests-create",
         data,
-        lambda: requests.create(session, resident, data),
+        lambda: requests.create(session, resident, data, alerting),
         HelpRequestPublic,
     )
     if replayed:

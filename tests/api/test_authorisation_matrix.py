@@ -135,6 +135,17 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "matches-complete":                  (200, 404, 404, 404, 404, 404, 403, 403, 401, 401),
     "matches-cancel":                    (200, 404, 404, 404, 404, 404, 403, 403, 401, 401),
     "matches-thank":                     (200, 404, 404, 404, 404, 404, 403, 403, 401, 401),
+    "matches-feedback":                  (201, 404, 404, 404, 404, 404, 403, 403, 401, 401),
+    # Alerts about requests nearby: everyone's own list; only the one alerted says no.
+    "alerts-mine":                       (200, 200, 200, 200, 200, 200, 403, 403, 401, 401),
+    "alerts-decline":                    (200, 404, 404, 404, 404, 404, 403, 403, 401, 401),
+    # Welfare check-ins: signing up is one's own; an "are you OK?" is for the resident
+    # asked and the connectors where they live (who may answer after a call).
+    "welfare-sign-up":                   (200, 200, 200, 200, 200, 200, 403, 403, 401, 401),
+    "welfare-read-signup":               (200, 404, 404, 404, 404, 404, 403, 403, 401, 401),
+    "welfare-leave":                     (204, 404, 404, 404, 404, 404, 403, 403, 401, 401),
+    "welfare-read-check":                (200, 404, 404, 200, 404, 404, 403, 403, 401, 401),
+    "welfare-answer":                    (200, 404, 404, 200, 404, 404, 403, 403, 401, 401),
     # Trust: anyone may ask, vouch, block; only the parties answer, end or take back.
     "trust-ask-to-connect":              (201, 201, 201, 201, 201, 201, 403, 403, 401, 401),
     "trust-list-connections":            (200, 200, 200, 200, 200, 200, 403, 403, 401, 401),
@@ -188,12 +199,19 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "assisted-list-assisted":            (200, 200, 200, 200, 200, 200, 403, 403, 401, 401),
     "assisted-ask-for-help":             (404, 404, 404, 201, 404, 201, 403, 403, 401, 401),
     "assisted-their-matches":            (404, 404, 404, 200, 404, 200, 403, 403, 401, 401),
+    "assisted-check-on-them":            (404, 404, 404, 200, 404, 200, 403, 403, 401, 401),
     "assisted-take-step":                (404, 404, 404, 200, 404, 200, 403, 403, 401, 401),
     # Crisis batches: the neighbourhood's connectors only.
     "crisis-plan":                       (404, 404, 404, 201, 404, 404, 403, 403, 401, 401),
     "crisis-read-plan":                  (404, 404, 404, 200, 404, 404, 403, 403, 401, 401),
     "crisis-plan-pairs":                 (404, 404, 404, 200, 404, 404, 403, 403, 401, 401),
     "crisis-commit-plan":                (404, 404, 404, 200, 404, 404, 403, 403, 401, 401),
+    # Crisis mode: switched and read by the neighbourhood's connectors only (the world's
+    # own neighbourhood is in crisis mode; switching on is tried on the far one, whose
+    # connector is the one far away).
+    "crisis-start":                      (404, 404, 404, 404, 201, 404, 403, 403, 401, 401),
+    "crisis-current":                    (404, 404, 404, 200, 404, 404, 403, 403, 401, 401),
+    "crisis-stop":                       (404, 404, 404, 204, 404, 404, 403, 403, 401, 401),
     # Neighbourhoods: readable by residents; drawn and staffed by admins; the health page
     # for its connectors and admins (and a key with `health:read` acting as a connector);
     # the outreach list (names, and who seems isolated) for its connectors only.
@@ -304,6 +322,16 @@ CALLS: dict[str, Call] = {
     "matches-thank": Call(
         path={"match_id": "completed_match"}, json=lambda w: {"message": "Thank you so much!"}
     ),
+    "matches-feedback": Call(
+        path={"match_id": "completed_match"}, json=lambda w: {"feeling": "went_well"}
+    ),
+    "alerts-mine": Call(),
+    "alerts-decline": Call(),
+    "welfare-sign-up": Call(json=lambda w: {"by": "app", "help_category": "prescriptions"}),
+    "welfare-read-signup": Call(),
+    "welfare-leave": Call(),
+    "welfare-read-check": Call(),
+    "welfare-answer": Call(json=lambda w: {"answer": "fine"}),
     "trust-ask-to-connect": Call(json=lambda w: {"resident_id": w.ids["stranger"]}),
     "trust-list-connections": Call(),
     "trust-accept-connection": Call(path={"connection_id": "ask_to_owner"}),
@@ -379,6 +407,7 @@ CALLS: dict[str, Call] = {
         json=lambda w: {"category": "shopping", "title": "A weekly shop"},
     ),
     "assisted-their-matches": Call(path={"resident_id": "assisted"}),
+    "assisted-check-on-them": Call(path={"resident_id": "assisted"}, json=lambda w: {}),
     "assisted-take-step": Call(
         path={"resident_id": "assisted", "match_id": "assisted_match", "step": "decline"},
         json=lambda w: {},
@@ -387,6 +416,12 @@ CALLS: dict[str, Call] = {
     "crisis-read-plan": Call(),
     "crisis-plan-pairs": Call(),
     "crisis-commit-plan": Call(),
+    "crisis-start": Call(
+        path={"neighbourhood_id": "far_neighbourhood"},
+        json=lambda w: {"reason": "Power cut", "ends_at": "2027-03-10T12:00:00Z"},
+    ),
+    "crisis-current": Call(),
+    "crisis-stop": Call(),
     "neighbourhoods-create": Call(
         json=lambda w: {"name": "Easton", "lat": NEAR["lat"], "lon": NEAR["lon"], "radius_m": 800}
     ),
@@ -449,6 +484,8 @@ class World:
         "token": "calendar_token",
         "webhook_id": "webhook",
         "key_id": "spare_key",
+        "alert_id": "owner_alert",
+        "check_id": "owner_welfare_check",
     }
 
     def headers(self, caller: Caller, call: Call) -> dict[str, str]:
@@ -786,6 +823,15 @@ async def _build(client: httpx.AsyncClient, session: AsyncSession) -> World:
         {"name": "Spare", "resident_id": str(owner.id), "scopes": ["events:read"]},
     )
     inbox = await _ok(await client.get("/v1/notifications", headers=as_(owner)))
+    owners_alerts = await _ok(await client.get("/v1/alerts", headers=as_(owner)))
+    # Last, so that nothing above happens in crisis mode: the owner asked to be checked on.
+    await _ok(await client.put("/v1/me/welfare-check", headers=as_(owner), json={}))
+    crisis = {"reason": "Flooding", "ends_at": "2027-03-10T12:00:00Z"}
+    await post(connector, f"/v1/neighbourhoods/{here['id']}/crisis", crisis)
+    asked = await _ok(await client.get("/v1/notifications", headers=as_(owner)))
+    (welfare_check,) = [
+        n["data"]["check_id"] for n in asked["items"] if n["kind"] == "welfare_check"
+    ]
 
     accounts = {
         Caller.owner: owner,
@@ -826,6 +872,9 @@ async def _build(client: httpx.AsyncClient, session: AsyncSession) -> World:
         "assisted": assisted["id"],
         "assisted_match": assisted_match,
         "neighbourhood": here["id"],
+        "far_neighbourhood": there["id"],
+        "owner_alert": owners_alerts["items"][0]["id"],
+        "owner_welfare_check": welfare_check,
         "plan": plan["id"],
         "webhook": webhook["id"],
         "spare_key": spare["id"],

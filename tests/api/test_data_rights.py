@@ -322,6 +322,21 @@ async def rich_history(client: httpx.AsyncClient, session: AsyncSession, name: s
         201,
     )
     await _ok(await client.post("/v1/me/calendar-feed", headers=zeph.headers), 201)
+    # Asked to be checked on in a crisis (with words of her own), and then asked.
+    await _ok(
+        await client.put(
+            "/v1/me/welfare-check", headers=zeph.headers, json={"help_note": f"{name}'s medicines"}
+        )
+    )
+    crisis_ends = (datetime.now(UTC) + timedelta(hours=6)).isoformat()
+    await _ok(
+        await client.post(
+            f"/v1/neighbourhoods/{area['id']}/crisis",
+            headers=connie.headers,
+            json={"reason": "Power cut", "ends_at": crisis_ends},
+        ),
+        201,
+    )
     for acts_as in (kim, zeph):
         await _ok(
             await client.post(

@@ -38,6 +38,26 @@ async def test_migrations_match_the_models(engine: AsyncEngine) -> None:
         assert await connection.run_sync(_drift) == []
 
 
+# The tables whose every write the read model's feed must see (the row-change migration).
+WATCHED_TABLES = ("resident", "offer", "tie", "block", "vouch", "verification", "match")
+
+
+def _triggered_tables(connection: Connection) -> set[str]:
+    if connection.dialect.name == "postgresql":
+        query = "SELECT DISTINCT event_object_table FROM information_schema.triggers"
+    else:
+        query = "SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'trigger'"
+    return {row[0] for row in connection.execute(sa.text(query))}
+
+
+async def test_later_migrations_keep_the_row_change_triggers(engine: AsyncEngine) -> None:
+    # SQLite's batch mode rebuilds a table to alter it, silently dropping its triggers: a
+    # later migration adding a column to `resident` that way once did.
+    async with engine.connect() as connection:
+        triggered = await connection.run_sync(_triggered_tables)
+    assert set(WATCHED_TABLES) <= triggered
+
+
 async def test_concurrent_starts_migrate_once(tmp_path: Path) -> None:
     """Replicas starting together each run `upgrade`; the lock lets one migrate at a time.
 

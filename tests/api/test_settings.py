@@ -31,6 +31,17 @@ def test_environment_variables_configure_nested_groups(monkeypatch: pytest.Monke
     assert settings.http.max_body_bytes == 4096
 
 
+def test_one_variable_changes_one_setting_of_a_pace(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KITH_CRISIS__CRISIS__FIRST_WAVE", "3")
+
+    policy = Settings().crisis.policy()
+
+    assert policy.crisis.first_wave == 3
+    assert policy.crisis.interval.total_seconds() == 180  # the crisis pace's own default
+    assert policy.normal.first_wave == 3
+    assert policy.normal.interval.total_seconds() == 900
+
+
 def test_the_command_refuses_to_start_misconfigured(tmp_path: Path) -> None:
     result = subprocess.run(
         [KITH, "migrate"],

@@ -5,15 +5,18 @@ import re
 from sqlalchemy import Float, Numeric
 from sqlmodel import SQLModel
 
+import models.alerts
 import models.api_keys
 import models.assignments
 import models.assisted
 import models.audit
 import models.auth
+import models.crises
 import models.devices
 import models.event_hosts
 import models.events
 import models.idempotency
+import models.match_feedback
 import models.matches
 import models.neighbourhoods
 import models.notifications
@@ -27,7 +30,8 @@ import models.ties
 import models.trust
 import models.verifications
 import models.vouches
-import models.webhooks  # noqa: F401  (registers every table)
+import models.webhooks
+import models.welfare  # noqa: F401  (registers every table)
 
 COORDINATE_NAME = re.compile(r"(^|_)(lat|lon|lng|latitude|longitude|point|geom|gps)(_|$)")
 
