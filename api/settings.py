@@ -101,11 +101,14 @@ class PaceConfig(BaseModel):
 
 
 class CrisisPaceConfig(PaceConfig):
-    """The pace where crisis mode is on: waves twice as big, every 3 minutes, more of them.
-    (Its own defaults, so that one variable changes one of them.)"""
+    """The pace where crisis mode is on: a bigger first wave, one every 5 minutes, more of
+    them, each half as big again as the last (chosen with `kith crisis-replay`: faster
+    waves than that mostly alert people before the first have had time to answer, and use
+    up their daily caps). Its own defaults, so that one variable changes one of them."""
 
-    first_wave: int = Field(default=6, ge=1, le=50)
-    interval_s: int = Field(default=180, ge=10, le=86_400)
+    first_wave: int = Field(default=4, ge=1, le=50)
+    growth: float = Field(default=1.5, ge=1, le=5)
+    interval_s: int = Field(default=300, ge=10, le=86_400)
     max_waves: int = Field(default=6, ge=1, le=20)
     keep_trying_h: float = Field(default=24, gt=0, le=24 * 30)
 

@@ -26,9 +26,9 @@ class Pace:
 @dataclass(frozen=True)
 class AlertPolicy:
     normal: Pace = Pace(3, 2.0, timedelta(minutes=15), 4, timedelta(days=2))
-    # In a crisis: bigger waves, sooner, and more of them (further down the ranking, which is
-    # further away); never past the requester's own radius, which is their choice.
-    crisis: Pace = Pace(6, 2.0, timedelta(minutes=3), 6, timedelta(days=1))
+    # In a crisis: a bigger first wave, sooner, and more waves (further down the ranking,
+    # which is further away); never past the requester's own radius, which is their choice.
+    crisis: Pace = Pace(4, 1.5, timedelta(minutes=5), 6, timedelta(days=1))
     # Rotation: each alert a helper had in the last week discounts their place by this share
     # of their score, so the same nearest people are not asked about everything.
     rotation: float = 0.5

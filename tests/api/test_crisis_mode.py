@@ -155,17 +155,17 @@ async def test_in_a_crisis_waves_are_bigger_and_come_sooner(
         return len(rows.all())
 
     first_calm, first_crisis = await alerted(calm), await alerted(crisis)
-    four_minutes = START + timedelta(minutes=4)
-    clock.move_to(four_minutes)
-    await alerts.send_due(session, four_minutes, alerting(settings))
+    six_minutes = START + timedelta(minutes=6)
+    clock.move_to(six_minutes)
+    await alerts.send_due(session, six_minutes, alerting(settings))
 
     assert first_calm == 3  # the usual first wave
-    assert first_crisis == 6
-    # Four minutes on, the crisis request has had its second wave (every 3 minutes, twice
-    # the first: all 14), and so has the one opened before the crisis, whose next wave the
+    assert first_crisis == 4
+    # Six minutes on, the crisis request has had its second wave (every 5 minutes, half as
+    # big again: 6 more), and so has the one opened before the crisis, whose next wave the
     # switch brought forward (not the 15 minutes of the usual pace).
-    assert await alerted(crisis) == 14
-    assert await alerted(calm) == 14
+    assert await alerted(crisis) == 4 + 6
+    assert await alerted(calm) == 3 + 6
 
 
 async def test_urgent_requests_reach_the_queue_at_once_with_the_batch_offered(

@@ -37,7 +37,7 @@ def test_one_variable_changes_one_setting_of_a_pace(monkeypatch: pytest.MonkeyPa
     policy = Settings().crisis.policy()
 
     assert policy.crisis.first_wave == 3
-    assert policy.crisis.interval.total_seconds() == 180  # the crisis pace's own default
+    assert policy.crisis.interval.total_seconds() == 300  # the crisis pace's own default
     assert policy.normal.first_wave == 3
     assert policy.normal.interval.total_seconds() == 900
 
