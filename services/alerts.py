@@ -236,6 +236,23 @@ async def request_closed(session: AsyncSession, request: HelpRequest, now: datet
         await _stand_down(session, state, request, now)
 
 
+async def reopen(session: AsyncSession, request_id: uuid.UUID, now: datetime) -> None:
+    """A yes fell through (the helper stepped back, the requester declined them, or it
+    lapsed): if the request still needs someone, its waves start again, to people not yet
+    asked, with the wave that yes came from given back."""
+    state = await session.get(RequestAlerting, request_id)
+    request = await session.get(HelpRequest, request_id)
+    if state is None or request is None or state.stood_down_at is None:
+        return
+    if request.status != RequestStatus.open or request.expires_at <= now:
+        return
+    if await _taken(session, request_id) >= request.helpers_needed:
+        return
+    state.stood_down_at, state.next_wave_at = None, now
+    state.waves_sent = max(0, state.waves_sent - 1)
+    session.add(state)
+
+
 async def said_yes(
     session: AsyncSession, request: HelpRequest, helper_id: uuid.UUID, now: datetime
 ) -> None:

@@ -11,7 +11,7 @@ from models.matches import OPEN_STATUSES, Match, MatchStatus
 from models.notifications import NotificationKind
 from models.requests import HelpRequest, RequestStatus
 from models.residents import Resident
-from services import candidates, matches, notifications
+from services import alerts, candidates, matches, notifications
 from services.matching import MatchingWeights
 from services.trust import TrustSettings
 
@@ -36,6 +36,7 @@ async def expire_due(
     lapsed = list(rows.all())
     for match in lapsed:
         await matches.record(session, match, MatchStatus.expired, None)
+        await alerts.reopen(session, match.request_id, now)
         await _suggest_next(session, match, now, trust, weights)
     return Expired(matches=len(lapsed))
 

@@ -210,6 +210,7 @@ async def expire_if_due(session: AsyncSession, match: Match, now: datetime) -> b
     """Read as expired once lapsed, even before `kith jobs` (which tells the people) runs."""
     if match.status in OPEN_STATUSES and match.expires_at is not None and match.expires_at <= now:
         await record(session, match, MatchStatus.expired, None)
+        await alerts.reopen(session, match.request_id, now)
         return True
     return False
 
@@ -278,13 +279,11 @@ async def decline(
         if match.origin != MatchOrigin.helper:
             raise Conflict("To stop a match you proposed, cancel it.")
     await record(session, match, MatchStatus.declined, (by or actor).id)
+    await alerts.reopen(session, match.request_id, utcnow())
     await tell(
-        session,
-        _other_side(match, actor),
-        match,
-        "declined",
+        session, _other_side(match, actor), match, "declined",
         "This one will not go ahead; thank you.",
-    )
+    )  # fmt: skip
     return match
 
 
@@ -371,6 +370,7 @@ async def cancel(
     if was_confirmed and request.status == RequestStatus.matched:
         request.status = RequestStatus.open  # the place is free again
         session.add(request)
+    await alerts.reopen(session, request.id, utcnow())
     await tell(
         session, _other_side(match, actor), match, "cancelled", f"Called off: {request.title}."
     )

@@ -227,3 +227,33 @@ async def test_cancelling_a_request_stands_down_everyone_alerted(
     assert cancelled.status_code == 204, cancelled.text
     assert told_at_once == {h.id for h in helpers}  # not at the next wave's time
     assert later == 0
+
+
+async def test_when_a_yes_falls_through_the_waves_start_again(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    clock: time_machine.Traveller,
+) -> None:
+    helpers = await _helpers(client, 5)
+    by_id = {h.id: h for h in helpers}
+    rosa = await register(client, display_name="Rosa")
+    request = await post_request(client, rosa, title="Sandbags")
+    first = await _alerted(session, request)
+    volunteer = by_id[next(iter(first))]
+    said_yes = await client.post(
+        f"/v1/requests/{request['id']}/matches", headers=volunteer.headers, json={}
+    )
+    while_covered = await _waves_due(session, settings, START + 20 * MINUTE)
+
+    clock.move_to(START + 25 * MINUTE)
+    stepped_back = await client.post(
+        f"/v1/matches/{said_yes.json()['id']}/cancel", headers=volunteer.headers
+    )
+    again = await _waves_due(session, settings, START + 25 * MINUTE)
+
+    assert said_yes.status_code == 201, said_yes.text
+    assert while_covered == 0
+    assert stepped_back.status_code == 200, stepped_back.text
+    assert again == 2  # the two not yet asked
+    assert set(await _alerted(session, request)) == set(by_id)
