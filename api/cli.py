@@ -114,8 +114,11 @@ def jobs(args: argparse.Namespace) -> None:
                 lapsed = await match_expiry.expire_due(
                     session, utcnow(), settings.trust.settings(), settings.matching.weights()
                 )
-            async with database.transaction() as session:
-                alerted = await alerts.send_due(session, utcnow(), alerting(settings))
+            alerted, full = 0, True
+            while full:  # a batch a transaction, until the due waves are all sent
+                async with database.transaction() as session:
+                    waves = await alerts.send_due(session, utcnow(), alerting(settings))
+                alerted, full = alerted + waves.alerts, waves.waves == alerts.BATCH
             async with database.transaction() as session:
                 await idempotency.prune(session, utcnow())
             return sent.reminders, lapsed.matches, alerted

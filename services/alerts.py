@@ -6,6 +6,7 @@ A helper says yes by volunteering on the request (`services.matches.propose`, wh
 `said_yes`) and no by declining the alert. Alerts never reach anyone off duty, over their
 daily cap, in quiet hours, or who could not be asked anyway (`candidates.rank` decides)."""
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,6 +29,8 @@ from services.matching import MatchingWeights
 from services.trust import TrustSettings
 
 BATCH = 50
+RETRY_AFTER = timedelta(minutes=5)
+logger = logging.getLogger("kith.alerts")
 DAY = timedelta(days=1)
 WEEK = timedelta(days=7)
 
@@ -55,9 +58,15 @@ async def begin(
     await _advance(session, state, request, now, alerting)
 
 
-async def send_due(session: AsyncSession, now: datetime, alerting: Alerting) -> int:
-    """Every wave whose time has come (run by the worker; workers share them out). Returns
-    how many alerts went out."""
+@dataclass(frozen=True)
+class Sent:
+    waves: int  # requests whose turn it was (at most BATCH: call again while it is full)
+    alerts: int
+
+
+async def send_due(session: AsyncSession, now: datetime, alerting: Alerting) -> Sent:
+    """A batch of the waves whose time has come (run by the worker; workers share them
+    out)."""
     rows = await session.exec(
         select(RequestAlerting)
         .where(col(RequestAlerting.next_wave_at) <= now)
@@ -66,11 +75,28 @@ async def send_due(session: AsyncSession, now: datetime, alerting: Alerting) -> 
         .with_for_update(skip_locked=True)
     )
     sent = 0
-    for state in rows.all():
+    due = rows.all()
+    for state in due:
         request = await session.get(HelpRequest, state.request_id)
-        if request is not None:
-            sent += await _advance(session, state, request, now, alerting)
-    return sent
+        if request is None:
+            continue
+        try:
+            async with session.begin_nested():  # one bad request must not hold up the rest
+                sent += await _advance(session, state, request, now, alerting)
+        except Exception:  # tried again later, not first in line next round
+            logger.exception("alert wave failed for request %s", request.id)
+            await session.refresh(state)
+            state.next_wave_at = now + RETRY_AFTER
+            session.add(state)
+    return Sent(waves=len(due), alerts=sent)
+
+
+async def _locked(session: AsyncSession, request_id: uuid.UUID) -> RequestAlerting | None:
+    """The request's wave state, locked (PostgreSQL) until the transaction ends: a yes, a no
+    or a stand-down must not interleave with a worker sending the next wave."""
+    return await session.get(
+        RequestAlerting, request_id, with_for_update=True, populate_existing=True
+    )
 
 
 def _pace(state: RequestAlerting, policy: AlertPolicy) -> Pace:
@@ -96,12 +122,12 @@ async def _advance(
     """Send the next wave, or stop: the request is closed, has its helpers, or has had
     every wave it gets."""
     still_open = request.status == RequestStatus.open and request.expires_at > now
-    if not still_open or await _taken(session, request.id) >= request.helpers_needed:
+    arranged = request.eligibility == Eligibility.via_connector  # changed since it opened
+    if not still_open or arranged or await _taken(session, request.id) >= request.helpers_needed:
         await _stand_down(session, state, request, now)
         return 0
-    # A crisis that began after the request opened speeds up its remaining waves.
-    if not state.crisis and await crisis_state.live_at(session, request.cell, now) is not None:
-        state.crisis = True
+    # Crisis mode switched on (or off) since the last wave sets the pace of the next.
+    state.crisis = await crisis_state.live_at(session, request.cell, now) is not None
     pace = _pace(state, alerting.policy)
     if state.waves_sent >= pace.max_waves or now - request.created_at > pace.keep_trying:
         state.next_wave_at = None  # the connector queue has it from here
@@ -175,24 +201,25 @@ async def _send(
     session: AsyncSession, request: HelpRequest, wave: list[Prospect], number: int, now: datetime
 ) -> None:
     ask = "Urgent: can you help?" if request.urgency == Urgency.urgent else "Can you help?"
-    for prospect in wave:
-        alert = Alert(
+    alerts = [
+        Alert(
             request_id=request.id,
             helper_id=prospect.helper_id,
             wave=number,
             along_tie=prospect.along_tie,
             sent_at=now,
         )
-        session.add(alert)
-        await session.flush()
-        await notifications.notify(
-            session,
-            [prospect.helper_id],
-            NotificationKind.help_alert,
-            f"alert:{request.id}",
-            f"{ask} {request.title}",
-            {"alert_id": str(alert.id), "request_id": str(request.id)},
-        )
+        for prospect in wave
+    ]
+    session.add_all(alerts)
+    await session.flush()
+    await notifications.notify_each(
+        session,
+        {a.helper_id: {"alert_id": str(a.id), "request_id": str(request.id)} for a in alerts},
+        NotificationKind.help_alert,
+        f"alert:{request.id}",
+        f"{ask} {request.title}",
+    )
 
 
 async def _stand_down(
@@ -231,7 +258,7 @@ async def _stand_down(
 
 async def request_closed(session: AsyncSession, request: HelpRequest, now: datetime) -> None:
     """The requester cancelled: nobody alerted waits on it any longer."""
-    state = await session.get(RequestAlerting, request.id)
+    state = await _locked(session, request.id)
     if state is not None:
         await _stand_down(session, state, request, now)
 
@@ -240,7 +267,7 @@ async def reopen(session: AsyncSession, request_id: uuid.UUID, now: datetime) ->
     """A yes fell through (the helper stepped back, the requester declined them, or it
     lapsed): if the request still needs someone, its waves start again, to people not yet
     asked, with the wave that yes came from given back."""
-    state = await session.get(RequestAlerting, request_id)
+    state = await _locked(session, request_id)
     request = await session.get(HelpRequest, request_id)
     if state is None or request is None or state.stood_down_at is None:
         return
@@ -258,13 +285,13 @@ async def said_yes(
 ) -> None:
     """A helper has said yes (volunteered, or accepted a proposal): note the first yes, and
     stand the rest down once the request has all the helpers it needs."""
+    state = await _locked(session, request.id)  # first: a wave being sent is then all seen
     await session.exec(
         update(Alert)
         .where(col(Alert.request_id) == request.id, col(Alert.helper_id) == helper_id)
         .where(col(Alert.answer).is_(None))
         .values(answer=AlertAnswer.yes, answered_at=now)
     )
-    state = await session.get(RequestAlerting, request.id)
     if state is None:
         return
     if state.first_yes_at is None:
@@ -290,6 +317,7 @@ async def decline(session: AsyncSession, helper: Resident, alert_id: uuid.UUID) 
 
 
 async def answer_no(session: AsyncSession, alert: Alert, now: datetime) -> None:
+    state = await _locked(session, alert.request_id)
     alert.answer, alert.answered_at = AlertAnswer.no, now
     session.add(alert)
     await session.flush()
@@ -297,8 +325,8 @@ async def answer_no(session: AsyncSession, alert: Alert, now: datetime) -> None:
         select(func.count())
         .select_from(Alert)
         .where(Alert.request_id == alert.request_id, col(Alert.answer).is_(None))
+        .where(col(Alert.stood_down_at).is_(None))
     )
-    state = await session.get(RequestAlerting, alert.request_id)
     if unanswered.one() == 0 and state is not None and state.next_wave_at is not None:
         state.next_wave_at = min(state.next_wave_at, now)
         session.add(state)

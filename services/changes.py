@@ -32,6 +32,8 @@ from models.residents import Resident
 from models.sync import SyncChange, SyncClock, SyncKind
 from models.ties import Tie
 
+AUDIENCE_CHUNK = 5000  # ids in one IN list, well within any statement's arguments
+
 PENDING = "kith.sync.pending"  # session.info: (kind, id) -> audiences known at note time
 RESIDENTS = "kith.sync.residents"  # session.info: residents whose standing changed
 
@@ -217,10 +219,12 @@ def _current_audiences(
         )
         for event_id, host_id in session.execute(hosts).all():
             found[SyncKind.event, event_id].add(resident_audience(host_id))
-    if by_kind[SyncKind.notification]:
+    notified = list(by_kind[SyncKind.notification])
+    # In chunks: crisis mode tells a whole neighbourhood in one transaction.
+    for start in range(0, len(notified), AUDIENCE_CHUNK):
         recipients = session.execute(
             select(Notification.id, Notification.resident_id).where(
-                col(Notification.id).in_(by_kind[SyncKind.notification])
+                col(Notification.id).in_(notified[start : start + AUDIENCE_CHUNK])
             )
         )
         for notification_id, resident_id in recipients.all():

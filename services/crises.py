@@ -104,7 +104,8 @@ async def _hurry_waves(session: AsyncSession, neighbourhood_id: uuid.UUID, now: 
     await session.exec(
         update(RequestAlerting)
         .where(bulk.among(session, col(RequestAlerting.request_id), waiting))
-        .where(col(RequestAlerting.next_wave_at).is_not(None))
+        # Those whose waves ran out too (the longest waiting), not those stood down.
+        .where(col(RequestAlerting.stood_down_at).is_(None))
         .values(crisis=True, next_wave_at=now)  # due now (or overdue already: the same)
     )
 

@@ -23,7 +23,7 @@ from models.matches import TAKEN_STATUSES, Match, MatchOrigin, MatchStatus
 from models.neighbourhoods import Neighbourhood
 from models.requests import HelpRequest, Urgency
 from models.residents import Resident, ResidentStatus
-from services import alerts
+from services import alerts, crisis_state
 
 TICK = timedelta(minutes=1)
 # What people ask for in a flood or a power cut, roughly: weights of a seeded draw.
@@ -180,7 +180,12 @@ def _request(arrival: Arrival, now: datetime) -> HelpRequest:
 
 
 async def _crisis_everywhere(session: AsyncSession, start: datetime, end: datetime) -> None:
+    live = await crisis_state.live_in(
+        session, set((await session.exec(select(Neighbourhood.id))).all()), start
+    )
     for neighbourhood_id in (await session.exec(select(Neighbourhood.id))).all():
+        if neighbourhood_id in live:
+            continue  # in crisis mode already (a seeded database given)
         session.add(
             Crisis(
                 neighbourhood_id=neighbourhood_id,

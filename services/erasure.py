@@ -8,8 +8,8 @@ others is kept for the others, without their words, name or email:
 - open matches end kindly, the other side told without being told who; posts are withdrawn
   and their words removed; ties, vouches, connections, blocks and event answers go;
 - devices, API keys acting as them, refresh tokens (so every sign-in ends), the calendar
-  feed, notifications, answers to "how did it go?", the wish to be checked on in a crisis,
-  checks, roles and cached answers go;
+  feed, notifications, answers to "how did it go?", the wish to be checked on in a crisis
+  and the check-ins, alerts they had, checks, roles and cached answers go;
 - where Kith copied their name into someone else's data (a notification "Rosa would like to
   connect", a match reason "you both know Rosa", a cached answer), or where others' words
   about them sit in records linked to them (a report, a thank-you note, the other side's
@@ -26,6 +26,7 @@ from sqlalchemy import case, delete, func, update
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.alerts import Alert
 from models.api_keys import ApiKey
 from models.assisted import AssistedResident
 from models.auth import RefreshToken
@@ -46,7 +47,7 @@ from models.trust import Block, Connection
 from models.verifications import Verification
 from models.vouches import Vouch
 from models.webhooks import WebhookEndpoint
-from models.welfare import WelfareSignup
+from models.welfare import WelfareCheck, WelfareSignup
 from services import (
     auth,
     bulk,
@@ -261,6 +262,8 @@ async def _remove_own(session: AsyncSession, me: uuid.UUID, redactor: Redactor) 
         (AssistedResident, AssistedResident.resident_id),
         (CheckIn, CheckIn.resident_id),
         (WelfareSignup, WelfareSignup.resident_id),
+        (WelfareCheck, WelfareCheck.resident_id),
+        (Alert, Alert.helper_id),
     ]
     for model, owner in owned:
         await session.exec(delete(model).where(col(owner) == me))

@@ -72,10 +72,10 @@ async def give(
     if feedback.feeling not in CONCERNS:
         next_steps = THANKS[feedback.feeling]
     else:
-        report = await _raise_concern(session, actor, match, feedback)
+        report, staffed = await _raise_concern(session, actor, match, feedback)
         feedback.report_id = report.id
         session.add(feedback)
-        next_steps = CONNECTOR_WILL_CALL if report.neighbourhood_id else NO_CONNECTOR_HERE
+        next_steps = CONNECTOR_WILL_CALL if staffed else NO_CONNECTOR_HERE
     return MatchFeedbackPublic(
         feeling=feedback.feeling, created_at=feedback.created_at, next_steps=next_steps
     )
@@ -83,10 +83,13 @@ async def give(
 
 async def _raise_concern(
     session: AsyncSession, actor: Resident, match: Match, feedback: MatchFeedback
-) -> Report:
-    """An urgent safety report about the other side, filed where the request is, as any
-    report about a match is (services/reports.py)."""
+) -> tuple[Report, bool]:
+    """An urgent safety report about the other side, filed where the request is, in a
+    neighbourhood with a connector if one holds the place (else as any report about a
+    match is); and whether a connector will see it."""
     request = await session.get(HelpRequest, match.request_id)
+    cell = request.cell if request else None
+    staffed = await neighbourhoods.staffed_at(session, cell)
     details = f"Raised after a match: {SAID[feedback.feeling]}"
     if feedback.note:
         details += f"\n\n{feedback.note}"
@@ -95,9 +98,7 @@ async def _raise_concern(
         subject_type=ReportSubject.match,
         subject_id=match.id,
         concerns_id=match.requester_id if match.helper_id == actor.id else match.helper_id,
-        neighbourhood_id=await neighbourhoods.neighbourhood_at(
-            session, request.cell if request else None
-        ),
+        neighbourhood_id=staffed or await neighbourhoods.neighbourhood_at(session, cell),
         reason=ReportReason.safety,
         details=details,
         urgent=True,
@@ -106,7 +107,7 @@ async def _raise_concern(
     await session.flush()
     # Like every report, announced to integrators by id only (a connector's dashboard).
     await webhooks.emit(session, WebhookEventType.report_created, report_id=report.id)
-    return report
+    return report, staffed is not None
 
 
 async def forget(

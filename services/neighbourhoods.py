@@ -215,3 +215,20 @@ async def residents_in(session: AsyncSession, area: set[str]) -> list[uuid.UUID]
         .where(Resident.status == ResidentStatus.active)
     )
     return [resident for resident, cell in rows.all() if inside(area, cell)]
+
+
+async def staffed_at(session: AsyncSession, cell: str | None) -> uuid.UUID | None:
+    """The first neighbourhood (by id) holding `cell` that has a connector: where a concern
+    is filed so that someone sees it."""
+    if cell is None:
+        return None
+    found = await session.exec(
+        select(NeighbourhoodCell.neighbourhood_id)
+        .join(
+            NeighbourhoodConnector,
+            col(NeighbourhoodConnector.neighbourhood_id) == NeighbourhoodCell.neighbourhood_id,
+        )
+        .where(NeighbourhoodCell.cell == geo.at_resolution(cell, AREA_RESOLUTION))
+        .order_by(col(NeighbourhoodCell.neighbourhood_id))
+    )
+    return found.first()

@@ -31,7 +31,18 @@ async def notify(
     data: dict[str, Any],
 ) -> int:
     """Store one notification per resident; returns how many were new."""
-    if not residents:
+    return await notify_each(session, dict.fromkeys(residents, data), kind, dedupe_key, title)
+
+
+async def notify_each(
+    session: AsyncSession,
+    data_by_resident: dict[uuid.UUID, dict[str, Any]],
+    kind: NotificationKind,
+    dedupe_key: str,
+    title: str,
+) -> int:
+    """`notify`, with each resident's own ids in `data` (their alert, their check-in)."""
+    if not data_by_resident:
         return 0
     insert = bulk.insert(session, Notification)
     now = utcnow()
@@ -45,7 +56,7 @@ async def notify(
             "data": data,
             "created_at": now,
         }
-        for resident_id in residents
+        for resident_id, data in data_by_resident.items()
     ]
     made: list[tuple[uuid.UUID, uuid.UUID]] = []
     # In chunks: a crisis tells a whole neighbourhood at once, and a statement takes at most

@@ -22,7 +22,7 @@ from services import audit, bulk
 FORMER_NAME = "Former neighbour"
 _FORMER = "a former neighbour"
 _NO_EMAIL = "[email removed]"
-_MATCH_KEY = len("match:") + 36  # a match notice's dedupe key starts "match:<id>"
+_MATCH_KEY = len("match:") + 36  # a match notice's dedupe key starts "match:<id>" (or alert:)
 
 
 class Redactor:
@@ -122,8 +122,11 @@ async def _redact_notifications(
     session: AsyncSession, me: uuid.UUID, linked: set[uuid.UUID], redactor: Redactor
 ) -> None:
     """Others' notices that name them (an ask to connect, an invitation to co-host, a
-    suggested helper) or quote their request (each notice about a match with them)."""
-    match_keys = [f"match:{i}" for i in linked]
+    suggested helper) or quote their request (each notice about a match with them, each
+    alert about their request)."""
+    # Notices about a match with them ("match:<id>...") or alerts about their request
+    # ("alert:<id>..."): both prefixes are six characters.
+    match_keys = [f"{kind}:{i}" for i in linked for kind in ("match", "alert")]
     naming = await session.exec(
         select(Notification)
         .where(col(Notification.resident_id) != me)

@@ -4,6 +4,7 @@ their answers, and what connectors see of it (progress, and who to call)."""
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import case, func
 from sqlmodel import col, select
@@ -11,10 +12,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.audit import AuditAction
 from models.base import new_id, utcnow
-from models.categories import Category
+from models.categories import CATEGORY_BY_ID, Category
 from models.crises import CheckInProgress, Crisis
 from models.notifications import NotificationKind
-from models.requests import HelpRequestCreate, Urgency
+from models.posts import Visibility
+from models.requests import Eligibility, HelpRequestCreate, Urgency
 from models.residents import Resident
 from models.welfare import (
     CheckInBy,
@@ -29,23 +31,24 @@ from models.welfare import (
 from services import alerts, audit, bulk, names, neighbourhoods, notifications, requests
 from services.errors import Conflict, InvalidInput, NotFound
 
-NEED_HELP_TITLE = "Help needed: checked on in a crisis"
-
 
 async def sign_up(
     session: AsyncSession, resident: Resident, data: WelfareSignupPut
 ) -> WelfareSignupPublic:
-    """Create or replace; safe to repeat."""
-    signup = await session.get(WelfareSignup, resident.id)
-    if signup is None:
-        signup = WelfareSignup(
-            resident_id=resident.id, by=data.by, help_category=data.help_category
-        )
-    signup.by, signup.help_category = data.by, data.help_category
-    signup.help_note = data.help_note
-    signup.updated_at = utcnow()
-    session.add(signup)
-    await session.flush()
+    """Create or replace; safe to repeat, even twice at once (an upsert)."""
+    values = {
+        "by": data.by,
+        "help_category": data.help_category,
+        "help_note": data.help_note,
+        "updated_at": utcnow(),
+    }
+    await session.exec(
+        bulk.insert(session, WelfareSignup)
+        .values(resident_id=resident.id, **values)
+        .on_conflict_do_update(index_elements=["resident_id"], set_=values)
+    )
+    signup = await session.get(WelfareSignup, resident.id, populate_existing=True)
+    assert signup is not None  # just written
     return _signup_public(signup)
 
 
@@ -90,22 +93,26 @@ async def ask_all(
         {"id": new_id(), "crisis_id": crisis.id, "resident_id": resident, "by": by, "asked_at": now}
         for resident, by in signups
     ]
-    made = await session.exec(
-        bulk.insert(session, WelfareCheck)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["crisis_id", "resident_id"])
-        .returning(col(WelfareCheck.id), col(WelfareCheck.resident_id), col(WelfareCheck.by))
+    asked_in_app: dict[uuid.UUID, dict[str, Any]] = {}
+    for start in range(0, len(rows), notifications.CHUNK):  # within a statement's arguments
+        made = await session.exec(
+            bulk.insert(session, WelfareCheck)
+            .values(rows[start : start + notifications.CHUNK])
+            .on_conflict_do_nothing(index_elements=["crisis_id", "resident_id"])
+            .returning(col(WelfareCheck.id), col(WelfareCheck.resident_id), col(WelfareCheck.by))
+        )
+        asked_in_app |= {
+            resident: {"check_id": str(check_id), "crisis_id": str(crisis.id)}
+            for check_id, resident, by in made.all()
+            if by == CheckInBy.app
+        }
+    await notifications.notify_each(
+        session,
+        asked_in_app,
+        NotificationKind.welfare_check,
+        f"welfare:{crisis.id}",
+        "Are you OK? Tap to answer: I'm fine, or I need help.",
     )
-    for check_id, resident, by in made.all():
-        if by == CheckInBy.app:
-            await notifications.notify(
-                session,
-                [resident],
-                NotificationKind.welfare_check,
-                f"welfare:{crisis.id}",
-                "Are you OK? Tap to answer: I'm fine, or I need help.",
-                {"check_id": str(check_id), "crisis_id": str(crisis.id)},
-            )
     return len(signups)
 
 
@@ -140,6 +147,9 @@ async def answer(
     request with their defaults. Repeating the same answer changes nothing; a different
     one after "I'm fine" is taken (things change), after "I need help" it is a conflict."""
     check, person = await _check_for(session, actor, check_id)
+    # Locked, and read again: a double tap, or the resident and a connector answering at
+    # once, must open one request, not two.
+    await session.refresh(check, with_for_update=True)
     if check.answer == data.answer or check.answer == WelfareAnswer.need_help:
         if check.answer != data.answer:
             raise Conflict("A request for help is already open: change it or cancel it there.")
@@ -167,15 +177,21 @@ async def _open_request(
     signup = await session.get(WelfareSignup, person.id)
     category = signup.help_category if signup else Category.other
     note = signup.help_note if signup and signup.help_note else "Said they need help."
+    # Through a connector, and seen only by people they know: a broadcast "checked on in a
+    # crisis, at home, needs help" would tell strangers who is vulnerable and where.
     opened = await requests.create(
         session,
         person,
-        HelpRequestCreate.model_validate(
-            {"category": category, "title": NEED_HELP_TITLE, "details": note,
-             "urgency": Urgency.urgent}
+        HelpRequestCreate(
+            category=category,
+            title=f"{CATEGORY_BY_ID[category].label}, please",
+            details=note,
+            urgency=Urgency.urgent,
+            visibility=Visibility.circle,
+            eligibility=Eligibility.via_connector,
         ),
         alerting,
-    )  # fmt: skip
+    )
     return opened.id
 
 

@@ -65,7 +65,7 @@ async def _told(session: AsyncSession, kind: NotificationKind) -> set[uuid.UUID]
 
 
 async def _waves_due(session: AsyncSession, settings: Settings, at: datetime) -> int:
-    return await alerts.send_due(session, at, alerting(settings))
+    return (await alerts.send_due(session, at, alerting(settings))).alerts
 
 
 async def test_the_first_wave_starts_with_ties_and_waves_widen_until_a_yes(
@@ -257,3 +257,27 @@ async def test_when_a_yes_falls_through_the_waves_start_again(
     assert stepped_back.status_code == 200, stepped_back.text
     assert again == 2  # the two not yet asked
     assert set(await _alerted(session, request)) == set(by_id)
+
+
+async def test_a_request_handed_to_a_connector_stops_its_waves(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    clock: time_machine.Traveller,
+) -> None:
+    helpers = await _helpers(client, 5)
+    rosa = await register(client, display_name="Rosa")
+    request = await post_request(client, rosa, title="A lift to the hospital")
+    first = await _alerted(session, request)
+
+    handed_over = await client.patch(
+        f"/v1/requests/{request['id']}",
+        headers=rosa.headers | {"If-Match": '"1"'},
+        json={"eligibility": "via_connector"},
+    )
+    later = await _waves_due(session, settings, START + 20 * MINUTE)
+
+    assert handed_over.status_code == 200, handed_over.text
+    assert later == 0
+    assert await _told(session, NotificationKind.alert_stood_down) == set(first)
+    assert len(first) < len(helpers)  # there were more to ask

@@ -10,6 +10,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.match_feedback import MatchFeedback
+from models.neighbourhoods import Neighbourhood, NeighbourhoodCell
 from tests.api.test_offers import post_offer
 from tests.api.test_requests import post_request
 from tests.api.test_sync import sync
@@ -250,3 +251,29 @@ async def test_erasure_takes_your_answers_and_your_name_out_of_theirs(
     assert [(f.resident_id, f.note) for f in left.all()] == [
         (rosa.id, "A former neighbour was kind")
     ]
+
+
+async def test_a_worry_is_filed_where_a_connector_will_see_it(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    connie = await make_connector(client, session)
+    staffed = (await client.get("/v1/me", headers=connie.headers)).json()["roles"]
+    staffed_id = uuid.UUID(staffed["connector_of"][0])
+    # An overlapping area with no connector, first by id: where a report would go by default.
+    unstaffed = Neighbourhood(
+        id=uuid.UUID(int=1), name="Unstaffed", centre_cell="-", radius_m=2000, cell_resolution=8
+    )
+    session.add(unstaffed)
+    await session.flush()
+    cells = await session.exec(
+        select(NeighbourhoodCell.cell).where(NeighbourhoodCell.neighbourhood_id == staffed_id)
+    )
+    session.add_all(NeighbourhoodCell(neighbourhood_id=unstaffed.id, cell=c) for c in cells.all())
+    await session.commit()
+    rosa, kim, match = await _completed(client)
+
+    answered = await _ok(await _answer(client, rosa, match, "felt_unsafe"), 201)
+    queue = await _ok(await client.get("/v1/moderation/queue", headers=connie.headers))
+
+    assert "A community connector will be in touch soon" in answered["next_steps"]
+    assert [i["subject_id"] for i in queue["items"] if i["kind"] == "report"] == [str(kim.id)]

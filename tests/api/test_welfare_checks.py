@@ -84,7 +84,8 @@ async def test_check_ins_from_asking_to_every_answer(
     )
     clock.move_to(START + timedelta(minutes=121))
     later = await _progress(client, connie, area)
-    calls_later = [i for i in await _queue(client, connie) if i["kind"] == "welfare_call"]
+    calls_later_all = await _queue(client, connie)
+    calls_later = [i for i in calls_later_all if i["kind"] == "welfare_call"]
     log = (await client.get("/v1/audit", headers=connie.headers)).json()["items"]
 
     assert at_start == {"asked": 3, "fine": 0, "need_help": 0, "waiting": 2, "no_answer": 1}
@@ -95,6 +96,11 @@ async def test_check_ins_from_asking_to_every_answer(
     assert (request["urgency"], request["category"], request["details"]) == (
         "urgent", "prescriptions", "My inhaler, please",
     )  # fmt: skip
+    # Through a connector and seen only by those she knows: nothing tells strangers who is
+    # vulnerable, or where.
+    assert (request["eligibility"], request["visibility"]) == ("via_connector", "circle")
+    assert "crisis" not in request["title"].lower()
+    assert ("request_unmatched", request["id"]) in {(i["kind"], i["id"]) for i in calls_later_all}
     assert changed_mind.status_code == 409
     assert called.status_code == 200, called.text
     assert later == {"asked": 3, "fine": 1, "need_help": 1, "waiting": 0, "no_answer": 1}
