@@ -4,12 +4,14 @@ everyone living there is told once."""
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 import time_machine
+from fastapi import FastAPI
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -230,3 +232,36 @@ async def test_the_health_page_shows_how_the_network_held_up(
     assert figures["share_met_along_ties"] == 1.0
     assert figures["median_minutes_to_first_yes_in_crisis"] == 10.0
     assert figures["median_minutes_to_first_yes"] is None  # none outside a crisis
+
+
+async def test_switching_on_revives_requests_whose_waves_ran_out(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    clock: time_machine.Traveller,
+) -> None:
+    # One wave at the usual pace, so a request's waves run out after its first.
+    usual = alerting(settings)
+    one_wave = replace(usual.policy, normal=replace(usual.policy.normal, max_waves=1))
+    app.state.alerting = replace(usual, policy=one_wave)
+    connie = await make_connector(client, session)
+    area = await _area(client, connie)
+    for n in range(5):
+        helper = await register(client, display_name=f"Helper {n}")
+        await post_offer(client, helper, category="shopping", title="Happy to shop")
+    rosa = await register(client, display_name="Rosa")
+    request = await post_request(client, rosa, title="Before")
+    await alerts.send_due(session, START + timedelta(minutes=16), app.state.alerting)
+    ran_out = await alerts.send_due(session, START + timedelta(minutes=32), app.state.alerting)
+
+    clock.move_to(START + timedelta(minutes=40))
+    await switch_on(client, connie, area)
+    revived = await alerts.send_due(session, START + timedelta(minutes=40), app.state.alerting)
+
+    asked = await session.exec(
+        select(Alert).where(Alert.request_id == uuid.UUID(str(request["id"])))
+    )
+    assert ran_out.waves == 0  # nothing more was due
+    assert revived.alerts == 2  # the two not asked in the only usual wave
+    assert len(asked.all()) == 5
