@@ -3,8 +3,7 @@ ties and widen over time, stand-down once enough said yes, the daily cap, the du
 quiet hours, and saying no."""
 
 import uuid
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -13,33 +12,21 @@ import time_machine
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.settings import AuthSettings, Settings, alerting
+from api.settings import Settings, alerting
 from models.alerts import Alert
 from models.notifications import Notification, NotificationKind
 from services import alerts
+from tests.api.conftest import START, long_sign_ins
 from tests.api.test_offers import post_offer
 from tests.api.test_requests import post_request
-from tests.conftest import test_settings as settings_for
 from tests.factories import Account, connect, register, sign_in
 
-# A Tuesday, 10:00 in London: out of anyone's quiet hours unless a test sets some.
-START = datetime(2027, 3, 2, 10, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
 
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    # Tokens that outlast the hours these tests move the clock through.
-    return settings_for(
-        database_url,
-        auth=AuthSettings(argon2_time_cost=1, argon2_memory_kib=1024, access_ttl_s=86_400),
-    )
-
-
-@pytest.fixture
-def clock() -> Iterator[time_machine.Traveller]:
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
+    return long_sign_ins(database_url)
 
 
 async def _helpers(client: httpx.AsyncClient, count: int, prefix: str = "Helper") -> list[Account]:

@@ -3,9 +3,8 @@ urgent requests reach the connector queue at once with the batch assignment offe
 everyone living there is told once."""
 
 import uuid
-from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -15,32 +14,22 @@ from fastapi import FastAPI
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.settings import AuthSettings, Settings, alerting
+from api.settings import Settings, alerting
 from models.alerts import Alert
 from models.notifications import Notification, NotificationKind
 from services import alerts
+from tests.api.conftest import START, long_sign_ins
 from tests.api.test_crisis import _area
 from tests.api.test_offers import post_offer
 from tests.api.test_requests import post_request
-from tests.conftest import test_settings as settings_for
 from tests.factories import Account, connect, make_connector, register
 
-START = datetime(2027, 3, 2, 10, 0, tzinfo=UTC)
 ELSEWHERE = {"lat": 53.4808, "lon": -2.2426}  # Manchester: outside the Bristol area
 
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return settings_for(
-        database_url,
-        auth=AuthSettings(argon2_time_cost=1, argon2_memory_kib=1024, access_ttl_s=86_400),
-    )
-
-
-@pytest.fixture
-def clock() -> Iterator[time_machine.Traveller]:
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
+    return long_sign_ins(database_url)
 
 
 def crisis_body(hours: float = 12, reason: str = "Flooding along the river") -> dict[str, str]:

@@ -2,28 +2,21 @@
 urgent request with their defaults; no answer (or a wish for a call) puts them in the
 connector queue; the connector sees the progress."""
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import httpx
-import pytest
 import time_machine
 from fastapi import FastAPI
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.notifications import Notification, NotificationKind
+from tests.api.conftest import START
 from tests.api.test_authorisation_matrix import OneCellGeocoder
 from tests.api.test_crisis import _area
-from tests.api.test_crisis_mode import START, _queue, settings, switch_on  # noqa: F401
+from tests.api.test_crisis_mode import _queue, settings, switch_on  # noqa: F401
 from tests.factories import Account, make_connector, register
-
-
-@pytest.fixture
-def clock() -> Iterator[time_machine.Traveller]:
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
 
 
 async def _sign_up(client: httpx.AsyncClient, who: Account, **body: str) -> Any:
