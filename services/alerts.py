@@ -51,8 +51,7 @@ async def begin(
     not broadcast."""
     if request.eligibility == Eligibility.via_connector:
         return
-    crisis = await crisis_state.live_at(session, request.cell, now) is not None
-    state = RequestAlerting(request_id=request.id, crisis=crisis, next_wave_at=now)
+    state = RequestAlerting(request_id=request.id, next_wave_at=now)  # _advance sets the pace
     session.add(state)
     await session.flush()
     await _advance(session, state, request, now, alerting)
@@ -103,7 +102,8 @@ def _pace(state: RequestAlerting, policy: AlertPolicy) -> Pace:
     return policy.crisis if state.crisis else policy.normal
 
 
-async def _taken(session: AsyncSession, request_id: uuid.UUID) -> int:
+async def taken(session: AsyncSession, request_id: uuid.UUID) -> int:
+    """Places on the request taken (a helper said yes, or is confirmed)."""
     found = await session.exec(
         select(func.count())
         .select_from(Match)
@@ -123,7 +123,7 @@ async def _advance(
     every wave it gets."""
     still_open = request.status == RequestStatus.open and request.expires_at > now
     arranged = request.eligibility == Eligibility.via_connector  # changed since it opened
-    if not still_open or arranged or await _taken(session, request.id) >= request.helpers_needed:
+    if not still_open or arranged or await taken(session, request.id) >= request.helpers_needed:
         await _stand_down(session, state, request, now)
         return 0
     # Crisis mode switched on (or off) since the last wave sets the pace of the next.
@@ -229,21 +229,14 @@ async def _stand_down(
     state.next_wave_at = None
     if state.stood_down_at is None:
         state.stood_down_at = now
-        waiting = list(
-            (
-                await session.exec(
-                    select(Alert.helper_id).where(
-                        Alert.request_id == request.id, col(Alert.answer).is_(None)
-                    )
-                )
-            ).all()
-        )
-        await session.exec(
+        marked = await session.exec(
             update(Alert)
             .where(col(Alert.request_id) == request.id, col(Alert.answer).is_(None))
             .values(stood_down_at=now)
+            .returning(col(Alert.helper_id))
         )
-        met = await _taken(session, request.id) >= request.helpers_needed
+        waiting: list[uuid.UUID] = [helper_id for (helper_id,) in marked.all()]
+        met = await taken(session, request.id) >= request.helpers_needed
         why = "has the help it needs now" if met else "is no longer needed"
         await notifications.notify(
             session,
@@ -273,7 +266,7 @@ async def reopen(session: AsyncSession, request_id: uuid.UUID, now: datetime) ->
         return
     if request.status != RequestStatus.open or request.expires_at <= now:
         return
-    if await _taken(session, request_id) >= request.helpers_needed:
+    if await taken(session, request_id) >= request.helpers_needed:
         return
     state.stood_down_at, state.next_wave_at = None, now
     state.waves_sent = max(0, state.waves_sent - 1)
@@ -297,7 +290,7 @@ async def said_yes(
     if state.first_yes_at is None:
         state.first_yes_at = now
         session.add(state)
-    if await _taken(session, request.id) >= request.helpers_needed:
+    if await taken(session, request.id) >= request.helpers_needed:
         await _stand_down(session, state, request, now)
 
 

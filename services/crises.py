@@ -14,7 +14,6 @@ from models.alerts import RequestAlerting
 from models.audit import AuditAction
 from models.base import utcnow
 from models.crises import Crisis, CrisisPublic, CrisisStart
-from models.neighbourhoods import Neighbourhood, NeighbourhoodConnector
 from models.notifications import NotificationKind
 from models.residents import Resident
 from services import audit, bulk, locks, names, neighbourhoods, notifications, welfare
@@ -23,16 +22,6 @@ from services.crisis_state import is_live
 from services.errors import Conflict, InvalidInput, NotFound
 
 LONGEST = timedelta(days=14)
-
-
-async def _connector_of(
-    session: AsyncSession, connector: Resident, neighbourhood_id: uuid.UUID
-) -> Neighbourhood:
-    connects = await session.get(NeighbourhoodConnector, (neighbourhood_id, connector.id))
-    neighbourhood = await session.get(Neighbourhood, neighbourhood_id)
-    if connects is None or neighbourhood is None:
-        raise NotFound("No such neighbourhood, or you are not one of its connectors.")
-    return neighbourhood
 
 
 async def _unended(session: AsyncSession, neighbourhood_id: uuid.UUID) -> Crisis | None:
@@ -51,7 +40,8 @@ async def start(
     data: CrisisStart,
     answer_within: timedelta,
 ) -> CrisisPublic:
-    neighbourhood = await _connector_of(session, connector, neighbourhood_id)
+    await neighbourhoods.require_connector(session, connector, neighbourhood_id)
+    neighbourhood = await neighbourhoods.get(session, neighbourhood_id)
     now = utcnow()
     if not now < data.ends_at <= now + LONGEST:
         raise InvalidInput("ends_at must be in the future, within 14 days.", field=("ends_at",))
@@ -111,7 +101,7 @@ async def _hurry_waves(session: AsyncSession, neighbourhood_id: uuid.UUID, now: 
 
 
 async def stop(session: AsyncSession, connector: Resident, neighbourhood_id: uuid.UUID) -> None:
-    await _connector_of(session, connector, neighbourhood_id)
+    await neighbourhoods.require_connector(session, connector, neighbourhood_id)
     now = utcnow()
     await locks.hold(session, b"crisis", neighbourhood_id.bytes)
     current = await _unended(session, neighbourhood_id)
@@ -132,7 +122,7 @@ async def latest(
     answer_within: timedelta,
 ) -> CrisisPublic:
     """The live crisis, else the last one, with its check-ins' progress."""
-    await _connector_of(session, connector, neighbourhood_id)
+    await neighbourhoods.require_connector(session, connector, neighbourhood_id)
     found = await session.exec(
         select(Crisis)
         .where(Crisis.neighbourhood_id == neighbourhood_id)

@@ -16,10 +16,20 @@ from models.assignments import (
 )
 from models.base import Page, utcnow
 from models.matches import TAKEN_STATUSES, Match, MatchCreate
-from models.neighbourhoods import NeighbourhoodCell, NeighbourhoodConnector
+from models.neighbourhoods import NeighbourhoodCell
 from models.requests import HelpRequest, RequestStatus
 from models.residents import Resident
-from services import assignment, bulk, candidates, geo, helper_records, matches, matching, names
+from services import (
+    assignment,
+    bulk,
+    candidates,
+    geo,
+    helper_records,
+    matches,
+    matching,
+    names,
+    neighbourhoods,
+)
 from services.errors import Conflict, DomainError, NotFound
 from services.matching import MatchingWeights
 from services.neighbourhoods import AREA_RESOLUTION
@@ -27,14 +37,6 @@ from services.posts import FeedKey, paginate
 from services.trust import TrustSettings
 
 PLAN_LIFETIME = timedelta(hours=1)
-
-
-async def _connector(
-    session: AsyncSession, resident: Resident, neighbourhood_id: uuid.UUID
-) -> None:
-    found = await session.get(NeighbourhoodConnector, (neighbourhood_id, resident.id))
-    if found is None:
-        raise NotFound("No such neighbourhood, or you are not one of its connectors.")
 
 
 async def open_requests(
@@ -82,7 +84,7 @@ async def plan(
     weights: MatchingWeights,
 ) -> AssignmentPlanPublic:
     """A dry run: nothing is sent until the connector commits it."""
-    await _connector(session, connector, neighbourhood_id)
+    await neighbourhoods.require_connector(session, connector, neighbourhood_id)
     now = utcnow()
     requests = await open_requests(session, neighbourhood_id, now)
     places = await _places(session, requests) if requests else {}
@@ -137,7 +139,7 @@ def _summary(record: AssignmentPlan, helpers: int, requests: int) -> AssignmentP
 async def _plan_of(
     session: AsyncSession, connector: Resident, neighbourhood_id: uuid.UUID, plan_id: uuid.UUID
 ) -> AssignmentPlan:
-    await _connector(session, connector, neighbourhood_id)
+    await neighbourhoods.require_connector(session, connector, neighbourhood_id)
     record = await session.get(AssignmentPlan, plan_id)
     if record is None or record.neighbourhood_id != neighbourhood_id:
         raise NotFound("No such plan.")

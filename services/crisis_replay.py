@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.alerts import Alert
 from models.categories import Category
 from models.crises import Crisis
-from models.matches import TAKEN_STATUSES, Match, MatchOrigin, MatchStatus
+from models.matches import Match, MatchOrigin, MatchStatus
 from models.neighbourhoods import Neighbourhood
 from models.requests import HelpRequest, Urgency
 from models.residents import Resident, ResidentStatus
@@ -237,13 +237,7 @@ async def _answered(
         await alerts.answer_no(session, alert, now)
         return
     request = opened[alert.request_id]
-    taken = (
-        await session.exec(
-            select(func.count())
-            .select_from(Match)
-            .where(Match.request_id == request.id, col(Match.status).in_(TAKEN_STATUSES))
-        )
-    ).one()
+    taken = await alerts.taken(session, request.id)
     if taken >= request.helpers_needed:
         return  # someone else said yes first
     session.add(

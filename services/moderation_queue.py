@@ -141,7 +141,7 @@ def _waited(urgent: bool, in_crisis: bool) -> timedelta:
 async def _unmatched(
     session: AsyncSession, areas: _Areas, now: datetime, crises: dict[uuid.UUID, Crisis]
 ) -> list[QueueItem]:
-    soonest = min(_waited(True, bool(crises)), URGENT_UNMATCHED_AFTER)
+    soonest = _waited(True, bool(crises))  # the shortest wait anywhere in these areas
     rows = await session.exec(
         select(HelpRequest)
         .where(HelpRequest.status == RequestStatus.open, col(HelpRequest.expires_at) > now)

@@ -135,6 +135,15 @@ async def _audit_role(
     )  # fmt: skip
 
 
+async def require_connector(
+    session: AsyncSession, resident: Resident, neighbourhood_id: uuid.UUID
+) -> None:
+    """404 unless the resident is one of the neighbourhood's connectors."""
+    found = await session.get(NeighbourhoodConnector, (neighbourhood_id, resident.id))
+    if found is None:
+        raise NotFound("No such neighbourhood, or you are not one of its connectors.")
+
+
 async def connects_at(session: AsyncSession, resident_id: uuid.UUID, cell: str) -> bool:
     """Whether the resident is a connector of a neighbourhood whose area holds `cell`."""
     return await connected_neighbourhood_at(session, resident_id, cell) is not None
